@@ -1,0 +1,268 @@
+"""SynthClient: one method per backend endpoint of the wire contract (rows 1, 4–15).
+
+Knows HTTP and the contract, not the terminal. Non-2xx answers become `BackendError` (method, URL,
+status, redacted request body, response body, hint); transport failures after the retry policy
+gave up become `BackendUnreachable`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
+
+from .errors import BackendError, BackendUnreachable
+from .http import DEFAULT_POLICY, RetryPolicy, describe_exception, make_session, request
+from .redact import redact, register_secret
+
+if TYPE_CHECKING:  # pragma: no cover
+    import requests
+
+# Reference timeouts (seconds): (connect, read)
+TIMEOUT_JSON_POST = (10, 60)
+TIMEOUT_UPLOAD = (10, 300)
+TIMEOUT_FILE_CHECK = (10, 30)
+TIMEOUT_STREAM_GET = (10, 60)
+
+JOB_PREFIXES = ("rl", "learning")
+STATUS_HINTS = {
+    400: "the backend rejected the request body; read its detail above",
+    401: "check SYNTH_API_KEY (flag, shell or .env): the backend did not accept it",
+    403: "SYNTH_API_KEY is valid but not allowed to do this; check the key's organisation",
+    404: "check --backend (BACKEND_BASE_URL): this path does not exist there, or the id is wrong",
+    409: "the Idempotency-Key was already used with a different body; pass a new --idempotency key",
+    413: "the upload is larger than the backend accepts",
+    422: "a field of the request body is invalid; the detail above names it",
+    429: "the backend is rate limiting; wait a little and retry",
+}
+
+
+def hint_for_status(status: int | None, body: Any = None) -> str | None:
+    """A known hint for an HTTP status; 422 names the offending field when the body says it."""
+    hint = STATUS_HINTS.get(status or 0)
+    if status == 422 and isinstance(body, dict) and isinstance(body.get("detail"), list):
+        fields = [".".join(str(p) for p in d.get("loc", [])) for d in body["detail"] if isinstance(d, dict)]
+        if fields:
+            hint = f"invalid field(s): {', '.join(fields)}"
+    if status is not None and status >= 500:
+        hint = "the backend failed while handling the request; retry later or report the response above"
+    return hint
+
+
+def response_json(resp: "requests.Response") -> Any:
+    """The parsed JSON body, or the text when it is not JSON."""
+    try:
+        return resp.json()
+    except ValueError:
+        return resp.text
+
+
+class SynthClient:
+    """A client of the Synth backend. `base_url` ends in `/api` (see `backend_url.normalise`)."""
+
+    def __init__(self, base_url: str, api_key: str, *, policy: RetryPolicy = DEFAULT_POLICY,
+                 user_id: str | None = None, org_id: str | None = None,
+                 session: "requests.Session | None" = None,
+                 on_retry: Callable[[str], None] | None = None) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.api_key = api_key
+        register_secret(api_key)
+        self.policy = policy
+        self.on_retry = on_retry
+        self.session = session or make_session()
+        self.session.headers["Authorization"] = f"Bearer {api_key}"
+        user_id = user_id if user_id is not None else os.environ.get("SYNTH_USER_ID")
+        org_id = org_id if org_id is not None else os.environ.get("SYNTH_ORG_ID")
+        if user_id:
+            self.session.headers["X-User-ID"] = user_id
+        if org_id:
+            self.session.headers["X-Org-ID"] = org_id
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    def url(self, path: str) -> str:
+        return f"{self.base_url}/{path.lstrip('/')}"
+
+    def _send(self, method: str, path: str, *, json_body: Any = None, expect: tuple[int, ...] = (),
+              allow: tuple[int, ...] = (), policy: RetryPolicy | None = None,
+              safe_to_retry: bool | None = None, **kwargs: Any) -> "requests.Response":
+        import requests
+
+        url = self.url(path)
+        if json_body is not None:
+            kwargs["json"] = json_body
+        try:
+            resp = request(self.session, method, url, policy=policy or self.policy,
+                           safe_to_retry=safe_to_retry, on_retry=self.on_retry, **kwargs)
+        except requests.RequestException as exc:
+            reason = describe_exception(exc)
+            raise BackendUnreachable(
+                f"{method} {url}: {reason}", method=method, url=url,
+                request_body=redact(json_body),
+                hint="check --backend (BACKEND_BASE_URL) and that the backend is running"
+                     + (" (e.g. `inv local.backend`)" if "127.0.0.1" in url or "localhost" in url else ""),
+            ) from exc
+        ok = resp.status_code in expect if expect else 200 <= resp.status_code < 300
+        if not ok and resp.status_code not in allow:
+            body = response_json(resp)
+            detail = body.get("detail") if isinstance(body, dict) else None
+            message = f"{method} {url} answered HTTP {resp.status_code}"
+            if isinstance(detail, str):
+                message += f": {detail}"
+            raise BackendError(redact(message), method=method, url=url, status=resp.status_code,
+                               request_body=redact(json_body), response_body=redact(body),
+                               hint=hint_for_status(resp.status_code, body))
+        return resp
+
+    def _json(self, method: str, path: str, **kwargs: Any) -> Any:
+        return response_json(self._send(method, path, **kwargs))
+
+    # -- RL (rows 1, 4) ---------------------------------------------------------------------
+
+    def verify_task_app(self, task_url: str, *, policy: RetryPolicy | None = None) -> dict[str, Any]:
+        """Row 1: ask the backend to reach the task app. Creates nothing, so it is safe to retry."""
+        return self._json("POST", "rl/verify_task_app", json_body={"endpoint_base_url": task_url},
+                          safe_to_retry=True, timeout=TIMEOUT_JSON_POST, policy=policy)
+
+    def create_rl_job(self, body: dict[str, Any], *, idempotency_key: str) -> dict[str, Any]:
+        """Row 4: create an RL job. Always carries an Idempotency-Key, so retries create one job."""
+        return self._json("POST", "rl/jobs", json_body=body, timeout=TIMEOUT_JSON_POST,
+                          headers={"Idempotency-Key": idempotency_key})
+
+    # -- files (rows 5, 6, 15) --------------------------------------------------------------
+
+    def upload_file(self, path: str | os.PathLike[str], *, purpose: str = "fine-tune",
+                    idempotency_key: str | None = None,
+                    progress: Callable[[int, int], None] | None = None,
+                    filename: str | None = None) -> dict[str, Any]:
+        """Row 5: multipart upload streamed from disk (memory does not grow with the file)."""
+        from requests_toolbelt.multipart.encoder import MultipartEncoder, MultipartEncoderMonitor
+
+        path = Path(path)
+        name = filename or path.name
+        opened: list[Any] = []
+
+        def body() -> Any:
+            for fh in opened:
+                fh.close()
+            opened.clear()
+            fh = open(path, "rb")
+            opened.append(fh)
+            encoder = MultipartEncoder(fields={"purpose": purpose, "file": (name, fh, "application/jsonl")})
+            if progress is None:
+                return encoder
+            return MultipartEncoderMonitor(encoder, lambda m: progress(m.bytes_read, m.len))
+
+        # `request` passes this same dict on every attempt; each attempt's encoder has its own
+        # boundary, so the factory sets the matching Content-Type just before the send.
+        headers: dict[str, str] = {}
+        if idempotency_key:
+            headers["Idempotency-Key"] = idempotency_key
+
+        def factory() -> Any:
+            enc = body()
+            headers["Content-Type"] = enc.content_type
+            return enc
+
+        try:
+            return self._json("POST", "files", data_factory=factory, headers=headers,
+                              timeout=TIMEOUT_UPLOAD, safe_to_retry=bool(idempotency_key))
+        finally:
+            for fh in opened:
+                fh.close()
+
+    def get_file(self, file_id: str) -> dict[str, Any] | None:
+        """Row 6: the file's record, or None when the backend does not know it (404)."""
+        resp = self._send("GET", f"files/{file_id}", allow=(404,), timeout=TIMEOUT_FILE_CHECK)
+        return None if resp.status_code == 404 else response_json(resp)
+
+    def list_files(self, *, purpose: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+        """Row 15: the list is under `files`, `data` or `items`, or bare."""
+        params = {k: v for k, v in {"purpose": purpose, "limit": limit}.items() if v is not None}
+        body = self._json("GET", "files", params=params, timeout=TIMEOUT_FILE_CHECK)
+        if isinstance(body, dict):
+            for key in ("files", "data", "items"):
+                if isinstance(body.get(key), list):
+                    return body[key]
+            return []
+        return body if isinstance(body, list) else []
+
+    # -- SFT (rows 7, 8) --------------------------------------------------------------------
+
+    def create_sft_job(self, body: dict[str, Any], *, idempotency_key: str) -> dict[str, Any]:
+        """Row 7: create an SFT job (not started yet)."""
+        return self._json("POST", "learning/jobs", json_body=body, timeout=TIMEOUT_JSON_POST,
+                          headers={"Idempotency-Key": idempotency_key})
+
+    def start_sft_job(self, job_id: str) -> dict[str, Any]:
+        """Row 8: start a created SFT job. Starting twice is harmless, so it is retried."""
+        return self._json("POST", f"learning/jobs/{job_id}/start", json_body={},
+                          timeout=TIMEOUT_JSON_POST, safe_to_retry=True)
+
+    # -- jobs (rows 9–14) -------------------------------------------------------------------
+
+    def get_job(self, prefix: str, job_id: str, *, policy: RetryPolicy | None = None) -> dict[str, Any] | None:
+        """Row 9: the job under `rl` or `learning`; None on 404."""
+        resp = self._send("GET", f"{prefix}/jobs/{job_id}", allow=(404,), timeout=TIMEOUT_STREAM_GET,
+                          policy=policy)
+        return None if resp.status_code == 404 else response_json(resp)
+
+    def find_job(self, job_id: str, kind: str | None = None,
+                 *, policy: RetryPolicy | None = None) -> tuple[str, dict[str, Any]]:
+        """The (prefix, job) of a job: RL on `rl` first then `learning`; SFT on `learning` only."""
+        prefixes = ("learning",) if kind == "sft" else JOB_PREFIXES
+        for prefix in prefixes:
+            job = self.get_job(prefix, job_id, policy=policy)
+            if job is not None:
+                return prefix, job
+        raise BackendError(f"job {job_id} was not found on the backend ({self.base_url})", status=404,
+                           url=self.url(f"{prefixes[-1]}/jobs/{job_id}"), method="GET",
+                           hint="check the job id and --backend")
+
+    def get_events(self, prefix: str, job_id: str, *, since_seq: int = 0, limit: int = 200,
+                   policy: RetryPolicy | None = None) -> list[dict[str, Any]]:
+        """Row 10: events after `since_seq`."""
+        body = self._json("GET", f"{prefix}/jobs/{job_id}/events",
+                          params={"since_seq": since_seq, "limit": limit},
+                          timeout=TIMEOUT_STREAM_GET, policy=policy)
+        events = body.get("events") if isinstance(body, dict) else body
+        return events if isinstance(events, list) else []
+
+    def get_metrics(self, prefix: str, job_id: str, *, after_step: int = -1, limit: int = 200,
+                    policy: RetryPolicy | None = None) -> list[dict[str, Any]]:
+        """Row 11: metric points after `after_step` (-1 keeps step 0)."""
+        body = self._json("GET", f"{prefix}/jobs/{job_id}/metrics",
+                          params={"after_step": after_step, "limit": limit},
+                          timeout=TIMEOUT_STREAM_GET, policy=policy)
+        points = body.get("points") if isinstance(body, dict) else body
+        return points if isinstance(points, list) else []
+
+    def get_timeline(self, prefix: str, job_id: str, *, policy: RetryPolicy | None = None) -> list[dict[str, Any]]:
+        """Row 12: timeline phases."""
+        body = self._json("GET", f"{prefix}/jobs/{job_id}/timeline", timeout=TIMEOUT_STREAM_GET,
+                          policy=policy)
+        events = body.get("events") if isinstance(body, dict) else body
+        return events if isinstance(events, list) else []
+
+    def list_jobs(self, *, status: str | None = None, job_type: str | None = None,
+                  created_after: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+        """Row 13."""
+        params = {k: v for k, v in {"status": status, "type": job_type, "created_after": created_after,
+                                    "limit": limit}.items() if v is not None}
+        body = self._json("GET", "learning/jobs", params=params, timeout=TIMEOUT_STREAM_GET)
+        jobs = body.get("jobs") if isinstance(body, dict) else body
+        return jobs if isinstance(jobs, list) else []
+
+    def cancel_job(self, prefix: str, job_id: str) -> dict[str, Any]:
+        """Row 14: cancel (`rl` or `learning`). Cancelling twice is harmless, so it is retried."""
+        return self._json("POST", f"{prefix}/jobs/{job_id}/cancel", json_body={},
+                          timeout=TIMEOUT_JSON_POST, safe_to_retry=True)
+
+
+def job_id_of(body: Any) -> str | None:
+    """The job id of a creation answer: `job_id`, else `id`."""
+    if isinstance(body, dict):
+        value = body.get("job_id") or body.get("id")
+        return str(value) if value else None
+    return None
+

@@ -1,0 +1,198 @@
+"""One exception hierarchy for every expected failure, and the exit-code table.
+
+The exit-code table lives here and only here. Tasks never build `Exit` themselves: they call
+library functions and let `synthlaunch.tasks` translate `SynthlaunchError` through `exit_code_for`.
+
+| code | meaning                                                     |
+|------|-------------------------------------------------------------|
+| 0    | ok (job succeeded, or submitted with --no-poll)             |
+| 1    | job ended failed or cancelled                               |
+| 2    | invalid input (usage, config, dataset, env)                 |
+| 3    | preflight failed                                            |
+| 4    | backend error or backend unreachable                        |
+| 5    | job still running when --poll-timeout expired               |
+| 130  | interrupted (Ctrl-C)                                        |
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+EXIT_OK = 0
+EXIT_JOB_FAILED = 1
+EXIT_INVALID_INPUT = 2
+EXIT_PREFLIGHT_FAILED = 3
+EXIT_BACKEND = 4
+EXIT_POLL_TIMEOUT = 5
+EXIT_INTERRUPTED = 130
+
+EXIT_CODES: dict[int, str] = {
+    EXIT_OK: "ok (job succeeded, or submitted with --no-poll)",
+    EXIT_JOB_FAILED: "job ended failed or cancelled",
+    EXIT_INVALID_INPUT: "invalid input (usage, config, dataset, env)",
+    EXIT_PREFLIGHT_FAILED: "preflight failed",
+    EXIT_BACKEND: "backend error or backend unreachable",
+    EXIT_POLL_TIMEOUT: "job still running when --poll-timeout expired",
+    EXIT_INTERRUPTED: "interrupted (Ctrl-C)",
+}
+
+
+class SynthlaunchError(Exception):
+    """Base of every expected failure. `message` is what the user reads; `exit_code` what the shell sees."""
+
+    exit_code: int = EXIT_INVALID_INPUT
+    #: set to True by code that already showed the failure to the user (tasks then only exit)
+    reported: bool = False
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def render(self) -> str:
+        """The full user-facing text (message, then the hint on its own line)."""
+        return self.message if not self.hint else f"{self.message}\n  hint: {self.hint}"
+
+
+class UsageError(SynthlaunchError):
+    """Flags that do not fit together, or a flag that does not apply to this job type."""
+
+    exit_code = EXIT_INVALID_INPUT
+
+
+@dataclass
+class Problem:
+    """One located problem in an input file: `path:line: [key]: message`."""
+
+    message: str
+    path: str | None = None
+    line: int | None = None
+    key: str | None = None
+    column: int | None = None
+
+    def __str__(self) -> str:
+        where = self.path or "<input>"
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        key = f" [{self.key}]" if self.key else ""
+        return f"{where}:{key} {self.message}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"message": self.message, "key": self.key, "line": self.line, "path": self.path}
+
+
+class ProblemsError(SynthlaunchError):
+    """An input with one or more located problems; all of them are reported at once."""
+
+    exit_code = EXIT_INVALID_INPUT
+    kind = "input"
+
+    def __init__(self, problems: list[Problem], *, header: str | None = None,
+                 hint: str | None = None, more: int = 0) -> None:
+        self.problems = problems
+        self.more = more
+        lines = [header] if header else []
+        lines += [str(p) for p in problems]
+        if more:
+            lines.append(f"... and {more} more problem(s)")
+        super().__init__("\n".join(lines) or f"invalid {self.kind}", hint=hint)
+
+
+class ConfigError(ProblemsError):
+    """A training config that cannot be parsed or does not validate."""
+
+    kind = "config"
+
+
+class DatasetError(ProblemsError):
+    """A JSONL dataset that is missing, unreadable or invalid."""
+
+    kind = "dataset"
+
+
+class EnvError(SynthlaunchError):
+    """Missing or unusable credentials / environment (missing keys, bad .env, insecure URL)."""
+
+    exit_code = EXIT_INVALID_INPUT
+
+
+class PreflightError(SynthlaunchError):
+    """A preflight check failed. `report` is the PreflightReport when there is one."""
+
+    exit_code = EXIT_PREFLIGHT_FAILED
+
+    def __init__(self, message: str, *, report: Any = None, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.report = report
+
+
+class BackendError(SynthlaunchError):
+    """A non-2xx answer from the backend, with everything needed to understand it (redacted)."""
+
+    exit_code = EXIT_BACKEND
+
+    def __init__(self, message: str, *, method: str | None = None, url: str | None = None,
+                 status: int | None = None, request_body: Any = None,
+                 response_body: Any = None, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.method = method
+        self.url = url
+        self.status = status
+        self.request_body = request_body
+        self.response_body = response_body
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"message": self.message, "method": self.method, "url": self.url,
+                "status": self.status, "request_body": self.request_body,
+                "response_body": self.response_body, "hint": self.hint}
+
+
+class BackendUnreachable(BackendError):
+    """The backend could not be reached at all (connection refused, DNS, TLS, timeouts)."""
+
+
+class JobFailed(SynthlaunchError):
+    """The job reached a terminal failure state (failed or cancelled)."""
+
+    exit_code = EXIT_JOB_FAILED
+
+    def __init__(self, message: str, *, job_id: str | None = None, status: str | None = None) -> None:
+        super().__init__(message)
+        self.job_id = job_id
+        self.status = status
+
+
+class PollTimeout(SynthlaunchError):
+    """--poll-timeout expired while the job was still running."""
+
+    exit_code = EXIT_POLL_TIMEOUT
+
+    def __init__(self, message: str, *, job_id: str | None = None, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.job_id = job_id
+
+
+class Interrupted(SynthlaunchError):
+    """The user pressed Ctrl-C; the job (if any) keeps running unless cancelled on purpose."""
+
+    exit_code = EXIT_INTERRUPTED
+
+
+@dataclass
+class Outcome:
+    """What a task produced, for callers that aggregate several runs (train with several configs)."""
+
+    exit_code: int = EXIT_OK
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def exit_code_for(exc: BaseException) -> int:
+    """The exit code of the table above for any exception (unexpected ones count as backend/internal: 4)."""
+    if isinstance(exc, SynthlaunchError):
+        return exc.exit_code
+    if isinstance(exc, KeyboardInterrupt):
+        return EXIT_INTERRUPTED
+    return EXIT_BACKEND

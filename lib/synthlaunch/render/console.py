@@ -1,0 +1,135 @@
+"""The one way the tool writes to the terminal. Every byte goes through `redact`.
+
+Human text goes to stdout, or to stderr when `--json` is on (stdout then holds only JSON).
+Errors and warnings always go to stderr. Nothing here knows HTTP.
+"""
+
+from __future__ import annotations
+
+import json as _json
+import logging
+import os
+import sys
+from typing import IO, Any, Iterable, Sequence
+
+from ..redact import redact
+
+
+def is_interactive(stream: IO[str] | None = None) -> bool:
+    """True when a person can answer prompts: stdin and the given stream are TTYs and CI is unset."""
+    if os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no"):
+        return False
+    try:
+        return sys.stdin.isatty() and (stream or sys.stdout).isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _json_default(obj: Any) -> Any:
+    if hasattr(obj, "as_dict"):
+        return obj.as_dict()
+    if hasattr(obj, "__fspath__"):
+        return os.fspath(obj)
+    if isinstance(obj, (set, frozenset, tuple)):
+        return list(obj)
+    return str(obj)
+
+
+def to_json(obj: Any, *, indent: int | None = 2) -> str:
+    """Redacted JSON text of `obj` (objects with `as_dict` are serialised through it)."""
+    return _json.dumps(redact(_json.loads(_json.dumps(obj, default=_json_default))),
+                       indent=indent, ensure_ascii=False)
+
+
+class Output:
+    """Printing policy of one task run: json mode, quiet, verbose, and whether input is allowed."""
+
+    def __init__(self, *, json_mode: bool = False, quiet: bool = False, verbose: bool = False,
+                 no_input: bool = False, debug: bool = False,
+                 stdout: IO[str] | None = None, stderr: IO[str] | None = None) -> None:
+        self.json_mode = json_mode
+        self.quiet = quiet
+        self.verbose = verbose
+        self.debug = debug
+        self._stdout = stdout
+        self._stderr = stderr
+        self.no_input = no_input
+
+    # streams are looked up at call time so that pytest's capsys and redirected streams work
+    @property
+    def stdout(self) -> IO[str]:
+        return self._stdout or sys.stdout
+
+    @property
+    def stderr(self) -> IO[str]:
+        return self._stderr or sys.stderr
+
+    @property
+    def human(self) -> IO[str]:
+        """Where human-readable text goes: stderr in JSON mode, else stdout."""
+        return self.stderr if self.json_mode else self.stdout
+
+    @property
+    def interactive(self) -> bool:
+        """True when prompting is allowed (a terminal, CI unset, no --no-input)."""
+        return not self.no_input and is_interactive(self.human)
+
+    def write(self, text: str, *, stream: IO[str] | None = None, end: str = "\n") -> None:
+        target = stream or self.human
+        target.write(redact(text) + end)
+        target.flush()
+
+    def info(self, text: str) -> None:
+        """A normal progress line (hidden by --quiet)."""
+        if not self.quiet:
+            self.write(text)
+
+    def detail(self, text: str) -> None:
+        """A line shown only with --verbose."""
+        if self.verbose:
+            self.write(text)
+
+    def result(self, text: str) -> None:
+        """A line that is the task's result for a person (shown even with --quiet)."""
+        self.write(text)
+
+    def warn(self, text: str) -> None:
+        self.write(f"warning: {text}", stream=self.stderr)
+
+    def error(self, text: str) -> None:
+        self.write(f"error: {text}", stream=self.stderr)
+
+    def emit_json(self, obj: Any, *, ndjson: bool = False) -> None:
+        """One JSON document (pretty) or one NDJSON line on stdout, redacted."""
+        self.stdout.write(to_json(obj, indent=None if ndjson else 2) + "\n")
+        self.stdout.flush()
+
+    def table(self, rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> None:
+        from tabulate import tabulate
+
+        self.write(tabulate(list(rows), headers=list(headers), tablefmt="simple"))
+
+    def lines(self, items: Iterable[str]) -> None:
+        for item in items:
+            self.write(item)
+
+
+class RedactingFormatter(logging.Formatter):
+    """Log formatter that masks secrets in every record."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
+
+
+def configure_logging(out: Output) -> None:
+    """Route the library's loggers (retries, warnings) to stderr, redacted, one line each."""
+    logger = logging.getLogger("synthlaunch")
+    for handler in list(logger.handlers):
+        if getattr(handler, "_synthlaunch", False):
+            logger.removeHandler(handler)
+    handler = logging.StreamHandler(out.stderr)
+    handler._synthlaunch = True  # type: ignore[attr-defined]
+    handler.setFormatter(RedactingFormatter("%(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG if out.debug else logging.INFO if not out.quiet else logging.WARNING)
+    logger.propagate = False
