@@ -61,6 +61,14 @@ class UsageError(SynthlaunchError):
     exit_code = EXIT_INVALID_INPUT
 
 
+def format_key(key: str | None) -> str:
+    """` [section].key:` for a dotted key, ` [table]:` for a single name, `` for none."""
+    if not key:
+        return ""
+    section, _, leaf = key.rpartition(".")
+    return f" [{section}].{leaf}:" if section else f" [{key}]:"
+
+
 @dataclass
 class Problem:
     """One located problem in an input file: `path:line: [key]: message`."""
@@ -77,8 +85,7 @@ class Problem:
             where += f":{self.line}"
             if self.column is not None:
                 where += f":{self.column}"
-        key = f" [{self.key}]" if self.key else ""
-        return f"{where}:{key} {self.message}"
+        return f"{where}:{format_key(self.key)} {self.message}"
 
     def as_dict(self) -> dict[str, Any]:
         return {"message": self.message, "key": self.key, "line": self.line, "path": self.path}
