@@ -122,9 +122,7 @@ def _redact_text(text: str, secrets: frozenset[str]) -> str:
     if pattern is not None and pattern.search(text):
         out: list[str] = []
         pos = 0
-        for m in pattern.finditer(text):
-            if m.start() < pos:
-                continue
+        while (m := pattern.search(text, pos)) is not None:
             start, end = m.start(), m.end()
             owner = next((s for s in ordered if m.group(0) in s), m.group(0))
             # grow the match while it is still a fragment of the same secret

@@ -34,8 +34,8 @@ def failure_document(exc: SynthlaunchError) -> dict[str, Any]:
     return {"error": redact(doc)}
 
 
-def show_failure(exc: SynthlaunchError, out: Output) -> None:
-    """Print an expected failure to stderr (and, in JSON mode, its document to stdout)."""
+def show_failure(exc: SynthlaunchError, out: Output, *, document: bool = True) -> None:
+    """Print an expected failure to stderr (and, in JSON mode with `document`, its JSON to stdout)."""
     out.error(exc.message)
     if isinstance(exc, BackendError) and exc.status is not None:
         out.write(f"  request:  {exc.method} {exc.url}", stream=out.stderr)
@@ -45,7 +45,7 @@ def show_failure(exc: SynthlaunchError, out: Output) -> None:
         out.write("  response body:\n" + _indent(pretty_body(exc.response_body)), stream=out.stderr)
     if exc.hint:
         out.write(f"  hint: {exc.hint}", stream=out.stderr)
-    if out.json_mode:
+    if out.json_mode and document:
         out.emit_json(failure_document(exc))
 
 

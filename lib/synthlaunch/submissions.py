@@ -1,0 +1,88 @@
+"""Crash-safe job creation: remember the Idempotency-Key of a submission until it is confirmed.
+
+Before a job is created, its key is recorded under a fingerprint of (backend, job body, dataset
+hash). If the tool dies after sending the request but before it saw the answer, the next run of the
+same submission finds the record and reuses the key, so the backend returns the job it already
+created instead of making a second one. The record is removed once creation is confirmed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import time
+import uuid
+from pathlib import Path
+from typing import Any, Iterator
+
+from .atomic import read_json_file, write_json_file
+
+RECORD_TTL_SECONDS = 23 * 3600  # the backend keeps idempotency keys 24 h: never reuse an expired one
+
+
+def state_dir() -> Path:
+    """Where the tool keeps small state files (`SYNTHLAUNCH_STATE_DIR` overrides; XDG state dir otherwise)."""
+    override = os.environ.get("SYNTHLAUNCH_STATE_DIR")
+    if override:
+        return Path(override)
+    from platformdirs import user_state_dir
+
+    return Path(user_state_dir("synthlaunch"))
+
+
+def fingerprint(backend_url: str, body: Any, dataset_sha256: str | None = None) -> str:
+    """A stable hash of what is being submitted and where."""
+    canonical = json.dumps({"backend": backend_url.rstrip("/"), "body": body, "dataset": dataset_sha256},
+                           sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def new_key() -> str:
+    return f"synthlaunch-{uuid.uuid4()}"
+
+
+class PendingSubmissions:
+    """The record file (JSON: fingerprint -> {key, created}), guarded by a lock file."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or state_dir() / "pending-submissions.json"
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[dict[str, Any]]:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path.with_suffix(".lock"), "a+") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                records = read_json_file(self.path, {}) or {}
+                if not isinstance(records, dict):
+                    records = {}
+                before = dict(records)
+                yield records
+                if records != before:
+                    write_json_file(self.path, records)
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def key_for(self, fp: str, *, explicit: str | None = None) -> tuple[str, bool]:
+        """(key, reused): the recorded key of an unconfirmed submission, else `explicit` or a new one.
+
+        The key is recorded before returning, so that a crash right after sending finds it.
+        """
+        now = time.time()
+        with self._locked() as records:
+            for stale in [k for k, v in records.items() if now - float(v.get("created", 0)) > RECORD_TTL_SECONDS]:
+                del records[stale]
+            found = records.get(fp)
+            if found and (explicit is None or found.get("key") == explicit):
+                return str(found["key"]), True
+            key = explicit or new_key()
+            records[fp] = {"key": key, "created": now}
+            return key, False
+
+    def confirm(self, fp: str) -> None:
+        """Creation confirmed: forget the record (a later run of the same config makes a new job)."""
+        with self._locked() as records:
+            records.pop(fp, None)

@@ -1,0 +1,296 @@
+"""One config from file to watched job: validate → env → (RL preflight | SFT dataset) → create → stream.
+
+Every step before the first request can fail with exit 2 without anything being sent or written;
+the first request happens only after the user confirmed (on a terminal) or `--yes`/no terminal.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Iterator
+
+from .errors import BackendError, EnvError, UsageError
+from .render.console import Output
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .api import SynthClient
+    from .config import LoadedConfig
+    from .dataset import DatasetReport
+    from .env import ResolvedEnv
+    from .train import RunRecord, TrainOptions
+
+
+def check_applicable(job_type: str, opts: "TrainOptions") -> None:
+    """Options that do not apply to this job type are errors, not silence."""
+    if job_type == "rl":
+        wrong = [flag for flag, value in (("--dataset", opts.dataset), ("--examples", opts.examples),
+                                          ("--force-upload", opts.force_upload or None)) if value is not None]
+        if wrong:
+            raise UsageError(f"{', '.join(wrong)} only apply to SFT jobs, and this config is RL",
+                             hint="drop them, or pass an SFT config")
+    elif opts.task_url is not None:
+        raise UsageError("--task-url only applies to RL jobs, and this config is SFT",
+                         hint="drop --task-url, or pass an RL config")
+
+
+def run_one(out: Output, path: Path, opts: "TrainOptions", record: "RunRecord", *, index: int, total: int) -> None:
+    """Take one config to a job (and watch it unless --no-poll). Fills `record` as it goes."""
+    from .config import load_and_validate
+
+    cfg = load_and_validate(path, type_override=opts.type_, model=opts.model,
+                            dataset=opts.dataset, allow_experimental=opts.allow_experimental, env=opts.environ)
+    record.type = cfg.type
+    for warning in cfg.warnings:
+        record.warnings.append(str(warning))
+        out.warn(str(warning))
+    if total == 1:
+        check_applicable(cfg.type, opts)
+
+    datasets = _validate_datasets(out, cfg, opts) if cfg.type == "sft" else None
+    env = _resolve_env(out, cfg, opts)
+    if cfg.type == "rl":
+        _run_rl(out, cfg, opts, env, record, explicit_key=opts.idempotency_for(index, total))
+    else:
+        assert datasets is not None
+        _run_sft(out, cfg, opts, env, record, datasets, explicit_key=opts.idempotency_for(index, total))
+    if record.job_id and not opts.dry_run:
+        _watch(out, cfg, opts, env, record)
+
+
+# -- steps ----------------------------------------------------------------------------------------
+
+class Datasets:
+    """The validated training (and optional validation) dataset of an SFT run."""
+
+    def __init__(self, training: "DatasetReport", validation: "DatasetReport | None") -> None:
+        self.training = training
+        self.validation = validation
+
+    @property
+    def fingerprint(self) -> str:
+        return f"{self.training.sha256}:{self.validation.sha256 if self.validation else ''}"
+
+
+def _validate_datasets(out: Output, cfg: "LoadedConfig", opts: "TrainOptions") -> Datasets:
+    """Validate the training dataset (and the validation one, if its file exists) before any secret is read."""
+    from .dataset import validate_dataset
+    from .errors import DatasetError, Problem
+
+    if cfg.dataset_path is None:
+        raise DatasetError([Problem("no training dataset: set [job].data in the config or pass --dataset",
+                                    path=str(cfg.path), key="job.data")])
+    training = validate_dataset(cfg.dataset_path)
+    out.info(f"dataset {cfg.dataset_path}: {training.examples} examples, {training.bytes} bytes, "
+             f"sha256 {training.sha256[:12]}…")
+    validation = None
+    if cfg.validation_path is not None:
+        if cfg.validation_path.exists():
+            validation = validate_dataset(cfg.validation_path)
+            out.info(f"validation dataset {cfg.validation_path}: {validation.examples} examples")
+        else:
+            out.warn(f"{cfg.path}: [data].validation_path {cfg.validation_path} does not exist; "
+                     "the job runs without validation data")
+    return Datasets(training, validation)
+
+
+def _resolve_env(out: Output, cfg: "LoadedConfig", opts: "TrainOptions") -> "ResolvedEnv":
+    from .config import resolve_task_url
+    from .env import required_keys, resolve_env
+
+    task_url_known = cfg.type == "rl" and bool(resolve_task_url(cfg, flag=opts.task_url, env={}))
+    required = [] if opts.dry_run else required_keys(cfg.type, task_url_known=task_url_known)
+    return resolve_env(out, required=required, env_files=opts.env_files,
+                       search_dirs=[Path.cwd(), cfg.path.parent],
+                       flag_values={"TASK_APP_URL": opts.task_url}, backend_flag=opts.backend,
+                       yes=opts.yes, allow_insecure_http=opts.allow_insecure_http, environ=opts.environ)
+
+
+def _confirm(out: Output, opts: "TrainOptions", settings: list[tuple[str, str]]) -> None:
+    """Show the effective settings; on a terminal, ask before the first request."""
+    width = max(len(name) for name, _ in settings)
+    out.info("Effective settings:")
+    for name, value in settings:
+        out.info(f"  {name.ljust(width)}  {value}")
+    if opts.dry_run or opts.yes or not out.interactive:
+        return
+    from .prompts import confirm
+
+    if not confirm(out, "Submit this job?", default=True):
+        from .errors import Interrupted
+
+        raise Interrupted("aborted before anything was sent")
+
+
+def _key(out: Output, fp: str, explicit: str | None) -> str:
+    from .submissions import PendingSubmissions
+
+    key, reused = PendingSubmissions().key_for(fp, explicit=explicit)
+    if reused:
+        out.info(f"reusing Idempotency-Key {key} of an earlier, unconfirmed submission of the same job")
+    return key
+
+
+def _run_rl(out: Output, cfg: "LoadedConfig", opts: "TrainOptions", env: "ResolvedEnv", record: "RunRecord",
+            *, explicit_key: str | None) -> None:
+    from .config import build_rl_body, resolve_task_url
+    from .submissions import fingerprint
+
+    task_url = resolve_task_url(cfg, flag=opts.task_url, env=env.values)
+    if not task_url:
+        if not opts.dry_run:
+            raise EnvError(f"{cfg.path}: no task app URL: pass --task-url, set TASK_APP_URL, "
+                           "or set [services].task_url in the config")
+        task_url = "<TASK_APP_URL>"
+    body = build_rl_body(cfg, task_url=task_url, backend_url=env.backend_url, model=opts.model)
+    fp = fingerprint(env.backend_url, body)
+    key = explicit_key if opts.dry_run else _key(out, fp, explicit_key)
+    _confirm(out, opts, [
+        ("config", str(cfg.path)), ("type", "rl"), ("backend", env.backend_url),
+        ("model", f"{cfg.model}" + (" (from --model)" if opts.model else "")),
+        ("task url", task_url + (" (from --task-url)" if opts.task_url else "")),
+        ("idempotency key", key or "(generated when sent)"),
+    ])
+    if opts.dry_run:
+        record.requests = [
+            _req("POST", env.backend_url, "rl/verify_task_app", {"endpoint_base_url": task_url}),
+            {"method": "GET", "path": "/health", "url": f"{task_url}/health", "body": None},
+            {"method": "GET", "path": "/task_info", "url": f"{task_url}/task_info", "body": None},
+            _req("POST", env.backend_url, "rl/jobs", body),
+        ]
+        _show_requests(out, record.requests)
+        record.status = "dry-run"
+        return
+
+    from .preflight import raise_for_report, run_checks, show_report
+
+    client = _client(out, env, opts)
+    report = run_checks(client, task_url, env.environment_api_key or "", aliases=env.environment_api_key_aliases)
+    show_report(out, report)
+    raise_for_report(report)
+    record.job_id = _create(out, client.create_rl_job, body, key, fp)
+    record.status = "created"
+
+
+def _run_sft(out: Output, cfg: "LoadedConfig", opts: "TrainOptions", env: "ResolvedEnv", record: "RunRecord",
+             datasets: Datasets, *, explicit_key: str | None) -> None:
+    from .config import build_sft_body
+    from .submissions import fingerprint
+
+    preview, dropped = build_sft_body(cfg, training_file_id=None, model=opts.model)
+    for warning in dropped:
+        record.warnings.append(str(warning))
+        out.warn(str(warning))
+    fp = fingerprint(env.backend_url, preview, f"{datasets.fingerprint}:{opts.examples}")
+    key = explicit_key if opts.dry_run else _key(out, fp, explicit_key)
+    _confirm(out, opts, [
+        ("config", str(cfg.path)), ("type", "sft"), ("backend", env.backend_url),
+        ("model", f"{cfg.model}" + (" (from --model)" if opts.model else "")),
+        ("dataset", f"{cfg.dataset_path}" + (" (from --dataset)" if opts.dataset else "")),
+        ("examples", f"first {opts.examples}" if opts.examples else "all"),
+        ("idempotency key", key or "(generated when sent)"),
+    ])
+    if opts.dry_run:
+        record.requests = [_req("POST", env.backend_url, "files",
+                                {"purpose": "fine-tune", "file": cfg.dataset_path.name if cfg.dataset_path else None})]
+        if datasets.validation is not None:
+            record.requests.append(_req("POST", env.backend_url, "files",
+                                        {"purpose": "fine-tune", "file": datasets.validation.path.name}))
+        record.requests += [_req("POST", env.backend_url, "learning/jobs", preview),
+                            _req("POST", env.backend_url, "learning/jobs/{job_id}/start", {})]
+        _show_requests(out, record.requests)
+        record.status = "dry-run"
+        return
+
+    from .upload import upload_dataset
+
+    client = _client(out, env, opts)
+    with _training_file(cfg.dataset_path, opts.examples) as train_path:
+        report = datasets.training if opts.examples is None else None
+        training = upload_dataset(client, train_path, out=out, force=opts.force_upload, report=report)
+    out.info(f"training file: {training.file_id}" + (" (already uploaded)" if training.reused else ""))
+    validation_id = None
+    if datasets.validation is not None:
+        validation = upload_dataset(client, datasets.validation.path, out=out, force=opts.force_upload,
+                                    report=datasets.validation)
+        validation_id = validation.file_id
+        out.info(f"validation file: {validation_id}" + (" (already uploaded)" if validation.reused else ""))
+    body, _ = build_sft_body(cfg, training_file_id=training.file_id, validation_file_id=validation_id,
+                             model=opts.model)
+    job_id = _create(out, client.create_sft_job, body, key, fp, confirm=False)
+    record.job_id = job_id
+    client.start_sft_job(job_id)
+    from .submissions import PendingSubmissions
+
+    PendingSubmissions().confirm(fp)
+    out.info(f"started job {job_id}")
+    record.status = "started"
+
+
+@contextlib.contextmanager
+def _training_file(path: Path | None, examples: int | None) -> Iterator[Path]:
+    assert path is not None
+    if examples is None:
+        yield path
+        return
+    from .dataset import head_examples
+
+    with head_examples(path, examples) as head:
+        yield head
+
+
+def _client(out: Output, env: "ResolvedEnv", opts: "TrainOptions") -> "SynthClient":
+    from .env import make_client
+
+    return make_client(env, allow_insecure_http=opts.allow_insecure_http)
+
+
+def _create(out: Output, create: Callable[..., Any], body: dict[str, Any], key: str, fp: str,
+            *, confirm: bool = True) -> str:
+    """POST the creation with its Idempotency-Key (printed before the request); the job id."""
+    from .api import job_id_of
+    from .submissions import PendingSubmissions
+
+    out.info(f"creating job (Idempotency-Key: {key})")
+    answer = create(body, idempotency_key=key)
+    job_id = job_id_of(answer)
+    if not job_id:
+        raise BackendError("the backend accepted the job but its answer has no `job_id` or `id`",
+                           response_body=answer, hint="report this answer to the backend's operators")
+    if confirm:
+        PendingSubmissions().confirm(fp)
+    out.result(f"job id: {job_id}")
+    return job_id
+
+
+def _watch(out: Output, cfg: "LoadedConfig", opts: "TrainOptions", env: "ResolvedEnv", record: "RunRecord") -> None:
+    assert record.job_id is not None
+    if not opts.poll:
+        record.status = "submitted"
+        out.info(f"not watching (--no-poll). Follow it with: inv stream --job-id {record.job_id} "
+                 f"--type {cfg.type}; cancel with: inv cancel {record.job_id}")
+        return
+    from .stream import watch_job
+
+    result = watch_job(_client(out, env, opts), record.job_id, kind=cfg.type, out=out,
+                       stream_format=opts.stream_format, poll_timeout=opts.poll_timeout,
+                       poll_interval=opts.poll_interval, cancel_on_interrupt=opts.cancel_on_interrupt)
+    record.status = result.status
+    record.duration = result.duration
+    record.last_loss = result.last_loss
+    record.exit_code = result.exit_code
+
+
+def _req(method: str, backend_url: str, path: str, body: Any) -> dict[str, Any]:
+    return {"method": method, "path": f"/api/{path}", "url": f"{backend_url.rstrip('/')}/{path}", "body": body}
+
+
+def _show_requests(out: Output, requests: list[dict[str, Any]]) -> None:
+    """The requests a dry run would send (human form; JSON is in the train summary)."""
+    import json
+
+    out.info("dry run: nothing was sent. These requests would be:")
+    for req in requests:
+        out.info(f"  {req['method']} {req['url']}")
+        if req.get("body") is not None:
+            out.info("\n".join("    " + line for line in json.dumps(req["body"], indent=2).splitlines()))
