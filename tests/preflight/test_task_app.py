@@ -1,0 +1,104 @@
+"""TaskAppClient against a scripted HTTP server: headers, retries, transport failures."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from synthlaunch.http import RetryPolicy
+from synthlaunch.task_app import TaskAppClient, TaskAppUnreachable, auth_headers, parse_aliases
+
+from .helpers import ENV_KEY, FAST, dead_url
+from .stub import StubServer
+
+
+@pytest.fixture
+def stub():
+    server = StubServer()
+    yield server
+    server.stop()
+
+
+def test_sends_the_three_auth_headers_with_aliases(stub):
+    stub.script("/health", (200, {"status": "healthy"}))
+    client = TaskAppClient(stub.url + "/", ENV_KEY, aliases=["alias_key_1111", ENV_KEY], policy=FAST)
+    answer = client.health()
+    assert answer.status == 200 and answer.body == {"status": "healthy"}
+    headers = stub.hits("/health")[0]
+    assert headers["X-API-Key"] == ENV_KEY
+    assert headers["X-API-Keys"] == f"{ENV_KEY},alias_key_1111"
+    assert headers["Authorization"] == f"Bearer {ENV_KEY}"
+
+
+def test_aliases_default_to_the_environment_variable(stub, monkeypatch):
+    monkeypatch.setenv("ENVIRONMENT_API_KEY_ALIASES", " a_alias_000001 , ,b_alias_000002,a_alias_000001")
+    stub.script("/task_info", (200, {"task": {"name": "demo"}}))
+    TaskAppClient(stub.url, ENV_KEY, policy=FAST).task_info()
+    assert stub.hits("/task_info")[0]["X-API-Keys"] == f"{ENV_KEY},a_alias_000001,b_alias_000002"
+
+
+def test_parse_aliases_and_headers_units():
+    assert parse_aliases(None) == [] and parse_aliases("") == []
+    assert parse_aliases("x,y , x") == ["x", "y"]
+    assert auth_headers("k")["X-API-Keys"] == "k"
+
+
+def test_429_with_retry_after_is_honoured_and_logged(stub):
+    stub.script("/health", (429, {"detail": "slow down"}, {"Retry-After": "1"}), (200, {"status": "ok"}))
+    seen: list[str] = []
+    answer = TaskAppClient(stub.url, ENV_KEY, policy=FAST, on_retry=seen.append).health()
+    assert answer.status == 200
+    assert len(answer.retries) == 1 and seen == answer.retries
+    assert "HTTP 429 (Retry-After: 1)" in seen[0] and "waiting 1.0s" in seen[0]
+    assert len(stub.hits("/health")) == 2
+
+
+def test_503_then_recovery(stub):
+    stub.script("/task_info", (503, {"detail": "warming"}), (503, {"detail": "warming"}), (200, {"id": "t"}))
+    answer = TaskAppClient(stub.url, ENV_KEY, policy=FAST).task_info()
+    assert answer.status == 200 and len(answer.retries) == 2
+
+
+def test_retries_are_bounded_by_attempts(stub):
+    stub.script("/health", (503, {"detail": "down"}))
+    answer = TaskAppClient(stub.url, ENV_KEY, policy=RetryPolicy(attempts=3, backoff_base=0.01)).health()
+    assert answer.status == 503 and len(stub.hits("/health")) == 3
+
+
+def test_401_is_returned_not_retried(stub):
+    stub.script("/health", (401, {"detail": "bad key"}))
+    answer = TaskAppClient(stub.url, ENV_KEY, policy=FAST).health()
+    assert answer.status == 401 and answer.field("detail") == "bad key"
+    assert len(stub.hits("/health")) == 1
+
+
+def test_connection_refused_raises_after_retries():
+    with pytest.raises(TaskAppUnreachable) as info:
+        TaskAppClient(dead_url(), ENV_KEY, policy=FAST).health()
+    assert info.value.reason == "connection refused"
+    assert len(info.value.retries) == FAST.attempts - 1
+
+
+def test_dns_failure():
+    with pytest.raises(TaskAppUnreachable) as info:
+        TaskAppClient("http://no-such-host.invalid", ENV_KEY, policy=RetryPolicy(attempts=1)).health()
+    assert info.value.reason == "DNS lookup failed"
+
+
+def test_tls_error_against_a_plain_http_server(stub):
+    https = stub.url.replace("http://", "https://")
+    with pytest.raises(TaskAppUnreachable) as info:
+        TaskAppClient(https, ENV_KEY, policy=RetryPolicy(attempts=1)).health()
+    assert info.value.reason == "TLS error"
+
+
+def test_read_timeout():
+    with socket.socket() as listener:  # accepts connections (kernel backlog) but never answers
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+        client = TaskAppClient(url, ENV_KEY, policy=RetryPolicy(attempts=1), timeout=(2, 0.3))
+        with pytest.raises(TaskAppUnreachable) as info:
+            client.health()
+    assert "timed out" in info.value.reason
