@@ -1,0 +1,100 @@
+"""`inv train` / `synthlaunch train` end to end, as a user runs them, against the embedded backend."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from .helpers import project, run, user_env, write_env
+
+pytestmark = pytest.mark.timeout(180)
+
+
+@pytest.fixture
+def proj(tmp_path, backend, task_app):
+    root = project(tmp_path)
+    write_env(root / ".env", SYNTH_API_KEY=backend.api_key, ENVIRONMENT_API_KEY=task_app.environment_api_key)
+    return root
+
+
+def common(backend) -> list[str]:
+    return ["--env-file", ".env", "--backend", backend.root, "--poll-interval", "0.2", "--no-input"]
+
+
+def jobs_on(backend) -> dict[str, dict]:
+    return {j.get("job_id") or j.get("id"): j for j in backend.client().list_jobs(limit=500)}
+
+
+def test_sft_train_runs_to_succeeded(proj, backend, tmp_path) -> None:
+    before = jobs_on(backend)
+    result = run(["inv", "train", "--config", "configs/sft/demo.toml", *common(backend)], proj, user_env(tmp_path))
+    assert result.code == 0, result.output
+    new = {k: v for k, v in jobs_on(backend).items() if k not in before}
+    assert len(new) == 1
+    job_id, job = next(iter(new.items()))
+    assert job_id in result.stdout
+    assert "succeeded" in result.stdout
+    assert backend.api_key not in result.output
+
+
+def test_rl_train_with_synthlaunch_command(proj, backend, task_app, tmp_path) -> None:
+    result = run(["synthlaunch", "train", "--config", "configs/rl/demo.toml", "--task-url", task_app.url,
+                  *common(backend)], proj, user_env(tmp_path))
+    assert result.code == 0, result.output
+    assert "succeeded" in result.stdout
+    for secret in (backend.api_key, task_app.environment_api_key):
+        assert secret not in result.output
+
+
+def test_no_poll_prints_job_id_and_exits_0(proj, backend, tmp_path) -> None:
+    before = jobs_on(backend)
+    result = run(["inv", "train", "--config", "configs/sft/demo.toml", "--no-poll", *common(backend)],
+                 proj, user_env(tmp_path))
+    assert result.code == 0, result.output
+    new = set(jobs_on(backend)) - set(before)
+    assert len(new) == 1 and new.pop() in result.stdout
+    assert "inv stream --job-id" in result.stdout
+
+
+def test_dry_run_sends_nothing_and_prints_bodies(proj, backend, task_app, tmp_path) -> None:
+    before = jobs_on(backend)
+    files_before = len(backend.client().list_files(limit=1000))
+    result = run(["inv", "train", "--config", "configs/sft/demo.toml", "--config", "configs/rl/demo.toml",
+                  "--dry-run", "--json", *common(backend)], proj, user_env(tmp_path))
+    assert result.code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert [c["type"] for c in doc["configs"]] == ["sft", "rl"]
+    assert all(c["ok"] for c in doc["configs"])
+    sft_create = [r for r in doc["configs"][0]["requests"] if r["path"] == "/api/learning/jobs"][0]
+    assert sft_create["body"]["training_file_id"] is None
+    assert sft_create["body"]["training_type"] == "sft_offline"
+    rl_create = [r for r in doc["configs"][1]["requests"] if r["path"] == "/api/rl/jobs"][0]
+    assert rl_create["body"]["job_type"] == "rl"
+    assert jobs_on(backend) == before
+    assert len(backend.client().list_files(limit=1000)) == files_before
+
+
+def test_invalid_first_config_skips_the_second_unless_keep_going(proj, backend, tmp_path) -> None:
+    bad = proj / "configs" / "bad.toml"
+    bad.write_text('[algorithm]\ntype = "offline"\nmethod = "sft"\nvariety = "fft"\n\n[job]\nmodel = "Qwen/NoSuchModel"\n')
+    before = jobs_on(backend)
+    result = run(["inv", "train", "--config", "configs/bad.toml", "--config", "configs/sft/demo.toml",
+                  *common(backend)], proj, user_env(tmp_path))
+    assert result.code == 2, result.output
+    assert "bad.toml" in result.stderr and "skipped" in result.stdout
+    assert jobs_on(backend) == before
+
+    result = run(["inv", "train", "--config", "configs/bad.toml", "--config", "configs/sft/demo.toml",
+                  "--keep-going", *common(backend)], proj, user_env(tmp_path))
+    assert result.code == 2, result.output
+    assert len(set(jobs_on(backend)) - set(before)) == 1
+    assert "succeeded" in result.stdout
+
+
+def test_options_that_do_not_apply_are_errors(proj, backend, tmp_path) -> None:
+    result = run(["inv", "train", "--config", "configs/rl/demo.toml", "--examples", "3", *common(backend)],
+                 proj, user_env(tmp_path))
+    assert result.code == 2
+    assert "--examples" in result.stderr and "Traceback" not in result.output
