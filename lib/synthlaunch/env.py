@@ -1,0 +1,332 @@
+"""Credentials and settings from flags, the shell and .env files (behaviour.md, "Env resolution").
+
+Sources, highest first: flags, the shell environment, `--env-file` files (later files override
+earlier ones), then a discovered `.env`. On a terminal without `--env-file` the user picks the
+.env among the discovered ones; missing keys are prompted (secrets hidden) and only what was
+typed is saved, after confirmation, to the chosen .env. Without a terminal (or with CI set, or
+--no-input) nothing is asked: one EnvError lists every missing key and how to supply it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Literal, Mapping
+from urllib.parse import urlsplit
+
+from . import prompts
+from .backend_url import VARIABLES as BACKEND_VARIABLES
+from .backend_url import resolve_backend
+from .dotenv_file import read_values, write_keys
+from .errors import EnvError
+from .redact import is_sensitive_name, mask, register_secret
+from .render.console import Output
+from .transport import check_transport
+
+__all__ = ["ResolvedEnv", "required_keys", "resolve_env", "make_client", "check_transport",
+           "discover_env_files", "ALIASES", "SECRET_KEYS", "KNOWN_KEYS"]
+
+SYNTH_API_KEY = "SYNTH_API_KEY"
+ENVIRONMENT_API_KEY = "ENVIRONMENT_API_KEY"
+TASK_APP_URL = "TASK_APP_URL"
+SECRET_KEYS = frozenset({SYNTH_API_KEY, ENVIRONMENT_API_KEY, "DEV_ENVIRONMENT_API_KEY"})
+#: canonical key -> alternative names read when the canonical one is absent (same source)
+ALIASES: dict[str, tuple[str, ...]] = {
+    ENVIRONMENT_API_KEY: ("DEV_ENVIRONMENT_API_KEY",),
+    TASK_APP_URL: ("TASK_APP_BASE_URL",),
+}
+#: flag that supplies a key (for the source line and for "how to supply it")
+FLAGS = {TASK_APP_URL: "--task-url"}
+#: every variable the tool reads (documented in .env.example)
+KNOWN_KEYS: tuple[str, ...] = (
+    SYNTH_API_KEY, ENVIRONMENT_API_KEY, "DEV_ENVIRONMENT_API_KEY", "ENVIRONMENT_API_KEY_ALIASES",
+    TASK_APP_URL, "TASK_APP_BASE_URL", *BACKEND_VARIABLES, "SYNTH_USER_ID", "SYNTH_ORG_ID",
+    "SDK_EXPERIMENTAL", "SDK_EXPERIMENTAL_MODELS",
+)
+DESCRIPTIONS = {
+    SYNTH_API_KEY: "your Synth API key (sent to the backend as a bearer token)",
+    ENVIRONMENT_API_KEY: "the key your RL task app accepts (X-API-Key)",
+    TASK_APP_URL: "the base URL of your RL task app, e.g. https://my-task-app.example.com",
+}
+SKIP_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", "env",
+                       ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache", "site-packages",
+                       ".hypothesis", "dist", "build"})
+MAX_DEPTH = 3
+MAX_CANDIDATES = 20
+
+
+@dataclass
+class ResolvedEnv:
+    """Resolved values (canonical names), where each came from, and the backend base URL."""
+
+    values: dict[str, str]
+    sources: dict[str, str]
+    backend_url: str
+    env_file: Path | None = None
+    backend_source: str = ""
+    typed: list[str] = field(default_factory=list)
+    saved: bool = False
+    allow_insecure_http: bool = False
+
+    def get(self, key: str, default: str | None = None) -> str | None:
+        value = self.values.get(key)
+        return value if value not in (None, "") else default
+
+    @property
+    def synth_api_key(self) -> str | None:
+        return self.get(SYNTH_API_KEY)
+
+    @property
+    def environment_api_key(self) -> str | None:
+        return self.get(ENVIRONMENT_API_KEY)
+
+    @property
+    def task_url(self) -> str | None:
+        url = self.get(TASK_APP_URL)
+        return url.rstrip("/") if url else None
+
+    @property
+    def environment_api_key_aliases(self) -> list[str]:
+        """Extra task-app keys from ENVIRONMENT_API_KEY_ALIASES (comma-separated)."""
+        raw = self.get("ENVIRONMENT_API_KEY_ALIASES") or ""
+        return [a.strip() for a in raw.split(",") if a.strip()]
+
+    def as_dict(self) -> dict[str, object]:
+        """Masked summary for --json output (no secret in clear)."""
+        return {"backend_url": self.backend_url, "backend_source": self.backend_source,
+                "env_file": os.fspath(self.env_file) if self.env_file else None,
+                "keys": {k: {"value": _shown(k, v), "source": self.sources.get(k)}
+                         for k, v in self.values.items() if k in KNOWN_KEYS}}
+
+
+def required_keys(job_type: Literal["rl", "sft"] | None, *, task_url_known: bool) -> list[str]:
+    """Keys a command needs: RL needs the task app URL unless --task-url / [services].task_url gave it."""
+    if job_type == "rl":
+        return [SYNTH_API_KEY, ENVIRONMENT_API_KEY] + ([] if task_url_known else [TASK_APP_URL])
+    return [SYNTH_API_KEY]
+
+
+def is_secret(key: str) -> bool:
+    return key in SECRET_KEYS or is_sensitive_name(key)
+
+
+def _shown(key: str, value: str | None) -> str | None:
+    return mask(value) if value is not None and is_secret(key) else value
+
+
+# -- discovery --------------------------------------------------------------------------------
+
+def _is_env_name(name: str) -> bool:
+    return (name == ".env" or name.endswith(".env")) and name not in (".env.example",)
+
+
+def _is_virtualenv(path: Path) -> bool:
+    return (path / "pyvenv.cfg").exists() or (path / "conda-meta").is_dir()
+
+
+def discover_env_files(search_dirs: Iterable[Path], *, max_depth: int = MAX_DEPTH) -> list[Path]:
+    """`.env` files (and `*.env`) in each folder and below, nearest first.
+
+    Skips VCS folders, virtualenvs, `node_modules`, caches and hidden folders.
+    """
+    found: list[Path] = []
+    seen: set[str] = set()
+    for root in search_dirs:
+        root = Path(root)
+        if not root.is_dir():
+            continue
+        per_root: list[tuple[int, str, Path]] = []
+        for dirpath, dirnames, filenames in os.walk(root):
+            depth = len(Path(dirpath).relative_to(root).parts)
+            dirnames[:] = sorted(d for d in dirnames
+                                 if depth < max_depth and d not in SKIP_DIRS and not d.startswith(".")
+                                 and not _is_virtualenv(Path(dirpath) / d))
+            for name in filenames:
+                if _is_env_name(name) and os.path.isfile(os.path.join(dirpath, name)):
+                    per_root.append((depth, os.path.join(dirpath, name), Path(dirpath) / name))
+        for _, _, path in sorted(per_root):
+            real = os.path.realpath(path)
+            if real not in seen:
+                seen.add(real)
+                found.append(path)
+    return found[:MAX_CANDIDATES]
+
+
+# -- layers -----------------------------------------------------------------------------------
+
+@dataclass
+class _Layer:
+    label: str                      # "shell", "file ./.env", "flag"
+    values: Mapping[str, str | None]
+    flag: bool = False
+
+    def lookup(self, name: str) -> tuple[str, str] | None:
+        """(value, source) for `name` or one of its aliases in this layer."""
+        for candidate in (name, *ALIASES.get(name, ())):
+            value = self.values.get(candidate)
+            if value is not None and str(value).strip():
+                if self.flag:
+                    source = f"flag {FLAGS.get(name, candidate)}"
+                else:
+                    source = self.label + (f", as {candidate}" if candidate != name else "")
+                return str(value).strip(), source
+        return None
+
+
+def _first(layers: list[_Layer], name: str) -> tuple[str, str] | None:
+    for layer in layers:
+        found = layer.lookup(name)
+        if found:
+            return found
+    return None
+
+
+def _why_no_prompt(out: Output) -> str:
+    if out.no_input:
+        return "--no-input was given"
+    if os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no"):
+        return "CI is set"
+    return "there is no terminal to ask on"
+
+
+def _how_to_supply(key: str) -> str:
+    ways = []
+    if key in FLAGS:
+        ways.append(f"pass {FLAGS[key]}")
+        if key == TASK_APP_URL:
+            ways.append("set [services].task_url in the config")
+    aliases = ALIASES.get(key, ())
+    ways.append(f"export {key}=… in the shell" + (f" (or {', '.join(aliases)})" if aliases else ""))
+    ways.append(f"add {key}=… to a .env file passed with --env-file")
+    text = f"  {key}: {DESCRIPTIONS.get(key, 'required')}; " + ", or ".join(ways)
+    return text
+
+
+def _validate_url(value: str) -> str | None:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "please type a full http:// or https:// URL"
+    return None
+
+
+# -- resolution -------------------------------------------------------------------------------
+
+def resolve_env(out: Output, *, required: list[str], env_files: Iterable[str | os.PathLike[str]] = (),
+                search_dirs: Iterable[Path] = (), flag_values: Mapping[str, str | None] | None = None,
+                backend_flag: str | None = None, yes: bool = False, allow_insecure_http: bool = False,
+                environ: Mapping[str, str] | None = None) -> ResolvedEnv:
+    """Resolve `required` keys (and every variable the tool reads) from flags, shell and .env files.
+
+    Prints one line per required key with its source and masked value (hidden by --quiet),
+    registers every secret with `redact`, prompts on a terminal, and raises EnvError (exit 2)
+    listing every missing key otherwise. See the module docstring for the precedence.
+    """
+    environ = os.environ if environ is None else environ
+    env_files = [Path(p) for p in env_files]
+    search = [Path(d) for d in search_dirs] or [Path.cwd()]
+    flags = {k: v for k, v in (flag_values or {}).items() if v is not None and str(v).strip()}
+    flag_layer = _Layer("flag", flags, flag=True)
+    shell_layer = _Layer("shell", environ)
+
+    def file_layers(paths: list[Path]) -> list[_Layer]:
+        # later --env-file files override earlier ones: highest precedence first
+        return [_Layer(f"file {prompts.display_path(p)}", read_values(p)) for p in reversed(paths)]
+
+    chosen: Path | None = None
+    if env_files:
+        layers_files = file_layers(env_files)  # reads (and checks) every file up front
+        chosen = env_files[0]
+    else:
+        candidates = discover_env_files(search)
+        missing_early = [k for k in required if not _first([flag_layer, shell_layer], k)]
+        if out.interactive and candidates and (missing_early or len(candidates) > 1):
+            chosen = prompts.choose_env_file(out, candidates,
+                                             purpose="keys are read from it; typed keys can be saved to it")
+        elif candidates:
+            top_level = {os.path.realpath(d) for d in search}
+            chosen = next((c for c in candidates if os.path.realpath(c.parent) in top_level), None)
+        layers_files = file_layers([chosen]) if chosen is not None and chosen.exists() else []
+    layers = [flag_layer, shell_layer, *layers_files]
+
+    # every key the tool reads, plus whatever the files define (shell wins over files)
+    names = list(dict.fromkeys([*required, *KNOWN_KEYS, *(k for lay in layers_files for k in lay.values)]))
+    values: dict[str, str] = {}
+    sources: dict[str, str] = {}
+    for name in names:
+        found = _first(layers, name)
+        if found:
+            values[name], sources[name] = found
+    _register(values)
+
+    backend = resolve_backend(backend_flag, lambda name: _first(layers[1:], name))
+    if SYNTH_API_KEY in required:
+        check_transport(backend.url, secret_names=[SYNTH_API_KEY], allow_insecure_http=allow_insecure_http)
+
+    missing = [k for k in required if k not in values]
+    typed: list[str] = []
+    saved = False
+    if missing and not out.interactive:
+        read = [prompts.display_path(p) for p in env_files] or ([prompts.display_path(chosen)]
+                                                               if chosen and chosen.exists() else [])
+        lines = [f"missing {', '.join(missing)} (not prompting: {_why_no_prompt(out)})"]
+        lines += [_how_to_supply(k) for k in missing]
+        lines.append("  read: flags, shell" + (", " + ", ".join(read) if read else " (no .env file)"))
+        raise EnvError("\n".join(lines),
+                       hint="supply the keys as listed, or run on a terminal without --no-input to be asked")
+    if missing:
+        for key in missing:
+            value = prompts.ask_value(out, key, secret=is_secret(key), description=DESCRIPTIONS.get(key, ""),
+                                      validate=_validate_url if key == TASK_APP_URL else None)
+            _register({key: value})
+            values[key], sources[key] = value, "typed"
+            typed.append(key)
+        target = chosen or (search[0] / ".env")
+        where = prompts.display_path(target)
+        if prompts.confirm(out, f"Save {', '.join(typed)} to {where} so the next run finds "
+                                f"{'them' if len(typed) > 1 else 'it'}?", yes=yes):
+            new = not target.exists()
+            write_keys(target, {k: values[k] for k in typed})
+            saved = True
+            chosen = target
+            for key in typed:
+                sources[key] = f"typed, saved to {where}"
+            out.info(f"saved {', '.join(typed)} to {where}" + (" (new file, mode 0600)" if new else ""))
+        else:
+            for key in typed:
+                sources[key] = "typed, not saved"
+
+    if ENVIRONMENT_API_KEY in required and values.get(TASK_APP_URL):
+        check_transport(values[TASK_APP_URL], secret_names=[ENVIRONMENT_API_KEY],
+                        allow_insecure_http=allow_insecure_http)
+
+    for key in required:
+        out.info(f"{key}: {_shown(key, values[key])} (from {sources[key]})")
+    out.info(f"backend: {backend.url} (from {backend.source})")
+    return ResolvedEnv(values=values, sources=sources, backend_url=backend.url, env_file=chosen,
+                       backend_source=backend.source, typed=typed, saved=saved,
+                       allow_insecure_http=allow_insecure_http)
+
+
+def _register(values: Mapping[str, str]) -> None:
+    for key, value in values.items():
+        if is_secret(key):
+            register_secret(value)
+        if key == "ENVIRONMENT_API_KEY_ALIASES":
+            register_secret(*(a.strip() for a in value.split(",") if a.strip()))
+
+
+def make_client(env: ResolvedEnv, *, allow_insecure_http: bool | None = None, on_retry=None):  # noqa: ANN001
+    """A SynthClient for the resolved backend and key, after the transport check.
+
+    `allow_insecure_http` defaults to what was given to `resolve_env`.
+    """
+    from .api import SynthClient
+
+    key = env.synth_api_key
+    if not key:
+        raise EnvError("SYNTH_API_KEY is not set", hint=_how_to_supply(SYNTH_API_KEY).strip())
+    allow = env.allow_insecure_http if allow_insecure_http is None else allow_insecure_http
+    check_transport(env.backend_url, secret_names=[SYNTH_API_KEY], allow_insecure_http=allow)
+    return SynthClient(env.backend_url, key, user_id=env.get("SYNTH_USER_ID") or "",
+                       org_id=env.get("SYNTH_ORG_ID") or "", on_retry=on_retry)

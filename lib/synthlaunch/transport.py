@@ -1,0 +1,41 @@
+"""Transport security: API keys travel over https, or plain http only to a loopback host."""
+
+from __future__ import annotations
+
+import ipaddress
+from urllib.parse import urlsplit
+
+from .errors import EnvError
+
+
+def is_loopback_host(host: str | None) -> bool:
+    """True for `localhost`, `*.localhost`, 127.0.0.0/8 and ::1 (no DNS lookup: names are not trusted)."""
+    if not host:
+        return False
+    host = host.strip("[]").lower().rstrip(".")
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_transport(url: str, *, secret_names: list[str], allow_insecure_http: bool) -> None:
+    """Raise EnvError when `secret_names` would be sent over plain http:// to a non-loopback host.
+
+    Loopback http (the embedded backend, a local task app) and https are fine;
+    `allow_insecure_http` (`--allow-insecure-http`) lifts the refusal.
+    """
+    parts = urlsplit(url or "")
+    if parts.scheme.lower() != "http" or allow_insecure_http or not secret_names:
+        return
+    if is_loopback_host(parts.hostname):
+        return
+    names = " and ".join(secret_names)
+    raise EnvError(
+        f"refusing to send {names} over plain http:// to {parts.hostname} ({url}): anyone on the "
+        f"network path could read the key",
+        hint="use an https:// URL, or a loopback address for local servers; if you really trust "
+             "the network, pass --allow-insecure-http",
+    )
