@@ -1,0 +1,574 @@
+"""Preflight: can the backend reach the RL task app, and does the task app accept our key?
+
+Three checks run concurrently (threads): backend `POST /api/rl/verify_task_app` (contract row 1),
+task app `GET /health` (row 2) and `GET /task_info` (row 3). Each becomes a `CheckRow` with a
+diagnostic a user can act on; together they form a `PreflightReport`.
+
+Pass rules (contract): verify needs `any_ok: true`; /health passes on 200, and on 401/403 whose
+JSON carries `expected_api_key_prefix` or a `detail` mentioning "expected prefix" (auth-optional:
+a warning); /task_info passes on 200 only.
+
+Exit codes of `run_preflight`: 0 all pass (warnings allowed), 2 invalid input, 3 a check failed,
+4 backend unreachable or answering an error.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Literal
+from urllib.parse import urlsplit
+
+from .errors import BackendError, BackendUnreachable, EnvError, PreflightError, UsageError
+from .http import RetryPolicy
+from .redact import mask
+from .task_app import TIMEOUT_TASK_APP, TaskAppAnswer, TaskAppClient, TaskAppUnreachable
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .api import SynthClient
+    from .render.console import Output
+
+Result = Literal["pass", "warn", "fail"]
+
+CHECK_VERIFY = "backend.verify_task_app"
+CHECK_HEALTH = "task_app.health"
+CHECK_TASK_INFO = "task_app.task_info"
+
+#: preflight is interactive-ish: fewer attempts and a shorter deadline than the default policy
+PREFLIGHT_POLICY = RetryPolicy(attempts=4, deadline=45.0)
+KEY_FIX = ("set ENVIRONMENT_API_KEY (flag, shell or .env) to the key the task app was started with, "
+           "or list extra keys in ENVIRONMENT_API_KEY_ALIASES")
+
+
+@dataclass
+class CheckRow:
+    """One check's outcome. `latency_ms` is the last attempt's; `hint` says what to do on warn/fail."""
+
+    check: str
+    target: str
+    result: Result
+    status: int | None
+    latency_ms: float | None
+    detail: str
+    hint: str = ""
+    retries: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        if data["latency_ms"] is not None:
+            data["latency_ms"] = round(data["latency_ms"], 1)
+        return data
+
+
+@dataclass
+class PreflightReport:
+    """The rows of one preflight run, in a fixed order (verify, health, task_info)."""
+
+    rows: list[CheckRow]
+    task_url: str = ""
+    backend_url: str = ""
+    backend_unreachable: bool = False
+    #: the backend's non-2xx answer to verify_task_app, when there was one (exit 4)
+    backend_error: BackendError | None = field(default=None, repr=False)
+
+    @property
+    def ok(self) -> bool:
+        """True when no check failed (warnings allowed)."""
+        return all(row.result != "fail" for row in self.rows)
+
+    @property
+    def failed(self) -> list[CheckRow]:
+        return [row for row in self.rows if row.result == "fail"]
+
+    @property
+    def warnings(self) -> list[CheckRow]:
+        return [row for row in self.rows if row.result == "warn"]
+
+    @property
+    def exit_code(self) -> int:
+        if self.backend_unreachable or self.backend_error is not None:
+            return BackendError.exit_code
+        return 0 if self.ok else PreflightError.exit_code
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "exit_code": self.exit_code, "task_url": self.task_url,
+                "backend_url": self.backend_url, "backend_unreachable": self.backend_unreachable,
+                "backend_error": self.backend_error is not None,
+                "checks": [row.as_dict() for row in self.rows]}
+
+
+# -- diagnostics ---------------------------------------------------------------------------
+
+def _host(url: str) -> str:
+    try:
+        return urlsplit(url).hostname or url
+    except ValueError:
+        return url
+
+
+def is_loopback(url: str) -> bool:
+    """True when the URL's host is this machine (localhost, 127.x, ::1)."""
+    host = _host(url)
+    if host in ("localhost", "localhost.localdomain") or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _detail_text(answer: TaskAppAnswer, limit: int = 300) -> str:
+    """The `detail` (or error/message, or raw text) of an answer, shortened."""
+    body = answer.body
+    text: Any = None
+    if isinstance(body, dict):
+        for name in ("detail", "error", "message"):
+            if body.get(name):
+                text = body[name]
+                break
+    elif isinstance(body, str):
+        text = body.strip()
+    if text is None or text == "":
+        return ""
+    text = text if isinstance(text, str) else str(text)
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _expected_prefix(answer: TaskAppAnswer) -> str | None:
+    prefix = answer.field("expected_api_key_prefix")
+    return str(prefix) if prefix else None
+
+
+def _auth_optional(answer: TaskAppAnswer) -> bool:
+    """Contract row 2: 401/403 with an expected prefix, or a detail mentioning it."""
+    return answer.status in (401, 403) and bool(
+        _expected_prefix(answer) or "expected prefix" in _detail_text(answer).lower())
+
+
+def _rejected(answer: TaskAppAnswer, key: str, path: str) -> tuple[str, str]:
+    """(detail, hint) for a 400/401/403: the task app did not accept our key."""
+    text = f"the task app rejected ENVIRONMENT_API_KEY ({mask(key)}) on {path} with HTTP {answer.status}"
+    if answer.status == 400:
+        text += " (task apps often answer 400 for a missing or wrong key)"
+    prefix = _expected_prefix(answer)
+    if prefix:
+        text += f"; it expects keys starting with {prefix!r}"
+    detail = _detail_text(answer)
+    if detail:
+        text += f"; it said: {detail}"
+    authorized = answer.field("authorized")
+    if authorized is not None:
+        text += f"; authorized={authorized}"
+    return text, KEY_FIX
+
+
+def _row(check: str, target: str, result: Result, answer: TaskAppAnswer | None, detail: str,
+         hint: str = "", status: int | None = None, latency_ms: float | None = None,
+         retries: int = 0) -> CheckRow:
+    if answer is not None:
+        status, latency_ms, retries = answer.status, answer.latency_ms, len(answer.retries)
+    return CheckRow(check=check, target=target, result=result, status=status, latency_ms=latency_ms,
+                    detail=detail, hint=hint, retries=retries)
+
+
+def classify_health(answer: TaskAppAnswer, key: str) -> CheckRow:
+    """Row 2 rules: 200 pass; 401/403 with an expected prefix = auth-optional warning; else fail."""
+    target = answer.url
+    if answer.status == 200:
+        if answer.field("authorized") is False:
+            prefix = _expected_prefix(answer)
+            text = (f"healthy, but the task app did not accept ENVIRONMENT_API_KEY ({mask(key)})"
+                    + (f"; it expects keys starting with {prefix!r}" if prefix else ""))
+            return _row(CHECK_HEALTH, target, "warn", answer, text, KEY_FIX)
+        status_text = answer.field("status")
+        return _row(CHECK_HEALTH, target, "pass", answer, f"healthy ({status_text})" if status_text else "healthy")
+    if _auth_optional(answer):
+        text, hint = _rejected(answer, key, "/health")
+        return _row(CHECK_HEALTH, target, "warn", answer, "auth-optional: " + text,
+                    hint + " (/health passes without it; /task_info and rollouts will not)")
+    if answer.status in (400, 401, 403):
+        text, hint = _rejected(answer, key, "/health")
+        return _row(CHECK_HEALTH, target, "fail", answer, text, hint)
+    if answer.status == 404:
+        return _row(CHECK_HEALTH, target, "fail", answer,
+                    "no /health endpoint here (HTTP 404)",
+                    "check that the task URL is the task app's base URL (without /health or other paths)")
+    return _row(CHECK_HEALTH, target, "fail", answer, _other_status(answer), _status_hint(answer))
+
+
+def classify_task_info(answer: TaskAppAnswer, key: str) -> CheckRow:
+    """Row 3 rules: 200 only."""
+    target = answer.url
+    if answer.status == 200:
+        return _row(CHECK_TASK_INFO, target, "pass", answer, _task_info_summary(answer.body))
+    if answer.status in (400, 401, 403):
+        text, hint = _rejected(answer, key, "/task_info")
+        return _row(CHECK_TASK_INFO, target, "fail", answer, text, hint)
+    if answer.status == 404:
+        return _row(CHECK_TASK_INFO, target, "fail", answer,
+                    "no /task_info endpoint here (HTTP 404): not a task app?",
+                    "check that the task URL points at an RL task app (it serves /health and /task_info) "
+                    "and is its base URL, without extra path segments")
+    return _row(CHECK_TASK_INFO, target, "fail", answer, _other_status(answer), _status_hint(answer))
+
+
+def _other_status(answer: TaskAppAnswer) -> str:
+    detail = _detail_text(answer)
+    return f"HTTP {answer.status}" + (f": {detail}" if detail else "")
+
+
+def _status_hint(answer: TaskAppAnswer) -> str:
+    if answer.status >= 500:
+        return "the task app failed while answering; look at the task app's logs"
+    if answer.status == 429:
+        return "the task app is rate limiting; wait a little and run preflight again"
+    return ""
+
+
+def _task_info_summary(body: Any) -> str:
+    """A short description of a task_info answer (task name / id when it has one)."""
+    if isinstance(body, list):
+        return f"task info for {len(body)} task(s)"
+    if not isinstance(body, dict):
+        return "task info received"
+    task = body.get("task") if isinstance(body.get("task"), dict) else body
+    for name in ("name", "id", "task_id", "environment", "env_name"):
+        value = task.get(name) if isinstance(task, dict) else None
+        if isinstance(value, (str, int)) and value != "":
+            return f"task {name}={value}"
+    return "task info received"
+
+
+def transport_diagnostic(url: str, base_url: str, reason: str) -> tuple[str, str]:
+    """(detail, hint) for a request that got no HTTP answer at all."""
+    host = _host(url)
+    if reason == "connection refused":
+        return (f"nothing is listening at {base_url} (connection refused)",
+                "start the task app, e.g. `inv local.task-app`, or fix the task URL")
+    if reason == "DNS lookup failed":
+        return (f"the host name {host!r} could not be resolved (DNS lookup failed)",
+                "check the task URL for typos, and that this machine can resolve it")
+    if reason == "TLS error":
+        return (f"TLS handshake with {host} failed",
+                "check the scheme (a local task app usually speaks http://, not https://) "
+                "and that its certificate is valid and trusted")
+    if "timed out" in reason:
+        timeout = TIMEOUT_TASK_APP[1]
+        return (f"no answer from {url} within {timeout:g} s ({reason})",
+                "the task app may be overloaded, starting up, or behind a firewall; check it is running "
+                "and reachable from this machine")
+    if "dropped" in reason:
+        return (f"the connection to {host} dropped before an answer ({reason})",
+                "the task app may have crashed or restarted; check its logs")
+    return (f"could not reach {url}: {reason}", "check that the task app is running and the URL is right")
+
+
+def unreachable_row(check: str, exc: TaskAppUnreachable, base_url: str) -> CheckRow:
+    detail, hint = transport_diagnostic(exc.url, base_url, exc.reason)
+    return CheckRow(check=check, target=exc.url, result="fail", status=None, latency_ms=exc.latency_ms,
+                    detail=detail, hint=hint, retries=len(exc.retries))
+
+
+def _attempt_text(attempt: Any) -> str:
+    if not isinstance(attempt, dict):
+        return str(attempt)
+    where = next((str(attempt[k]) for k in ("url", "endpoint", "target", "candidate", "path", "key")
+                  if attempt.get(k)), "")
+    status = attempt.get("status")
+    outcome = f"HTTP {status}" if status not in (None, "", 0) else str(attempt.get("error") or "no answer")
+    return f"{where} → {outcome}" if where else outcome
+
+
+def classify_verify(body: Any, task_url: str, backend_url: str) -> tuple[Result, str, str]:
+    """(result, detail, hint) for a verify_task_app answer (contract row 1: `any_ok` must be true)."""
+    body = body if isinstance(body, dict) else {}
+    attempts = [a for a in body.get("attempts") or [] if a is not None] if isinstance(
+        body.get("attempts"), list) else []
+    candidates = body.get("candidates_first15") if isinstance(body.get("candidates_first15"), list) else []
+    statuses = [a.get("status") for a in attempts if isinstance(a, dict)]
+    if body.get("any_ok") is True:
+        return "pass", "the backend reached the task app" + (
+            f" (attempt statuses: {statuses})" if statuses else ""), ""
+    tried = "; ".join(_attempt_text(a) for a in attempts[:15]) or "no attempts reported"
+    detail = f"the backend could not reach the task app with any key: any_ok=false; tried: {tried}"
+    if candidates:
+        detail += f"; candidates: {', '.join(str(c) for c in candidates)}"
+    if is_loopback(task_url) and not is_loopback(backend_url):
+        hint = (f"the backend at {_host(backend_url)} cannot reach {_host(task_url)} on your machine: "
+                "expose the task app at a public URL (e.g. a tunnel) and pass it with --task-url")
+    elif statuses and all(s in (400, 401, 403) for s in statuses if s):
+        hint = ("the task app rejects the environment keys the backend holds: start the task app with the "
+                "ENVIRONMENT_API_KEY registered with the backend")
+    elif not any(statuses):
+        hint = "the backend got no answer from the task app: check that the task URL is reachable from the backend"
+    else:
+        hint = "read the attempt statuses above; the task app's logs say why it refused"
+    return "fail", detail, hint
+
+
+# -- the checks ----------------------------------------------------------------------------
+
+def _verify_row(client: "SynthClient", task_url: str, policy: RetryPolicy | None,
+                report: PreflightReport, retries: list[str]) -> CheckRow:
+    target = client.url("rl/verify_task_app")
+    started = time.monotonic()
+    try:
+        body = client.verify_task_app(task_url, policy=policy)
+    except BackendUnreachable as exc:
+        report.backend_unreachable = True
+        return CheckRow(CHECK_VERIFY, target, "fail", None, (time.monotonic() - started) * 1000,
+                        f"backend unreachable: {exc.message}", exc.hint or "", len(retries))
+    except BackendError as exc:
+        report.backend_error = exc
+        return CheckRow(CHECK_VERIFY, target, "fail", exc.status, (time.monotonic() - started) * 1000,
+                        exc.message, exc.hint or "", len(retries))
+    result, detail, hint = classify_verify(body, task_url, client.base_url)
+    return CheckRow(CHECK_VERIFY, target, result, 200, (time.monotonic() - started) * 1000, detail, hint,
+                    len(retries))
+
+
+def _task_app_row(check: str, probe: Callable[[], TaskAppAnswer], key: str, base_url: str) -> CheckRow:
+    try:
+        answer = probe()
+    except TaskAppUnreachable as exc:
+        return unreachable_row(check, exc, base_url)
+    return classify_health(answer, key) if check == CHECK_HEALTH else classify_task_info(answer, key)
+
+
+def run_checks(client: "SynthClient", task_url: str, environment_api_key: str, *,
+               aliases: list[str] | None = None, policy: RetryPolicy | None = None,
+               on_retry: Callable[[str], None] | None = None) -> PreflightReport:
+    """Run the three checks concurrently and return the report (never raises for a failed check).
+
+    `policy` defaults to `PREFLIGHT_POLICY` (4 attempts, 45 s deadline) for all three calls.
+    """
+    policy = policy or PREFLIGHT_POLICY
+    task_url = task_url.rstrip("/")
+    report = PreflightReport(rows=[], task_url=task_url, backend_url=client.base_url)
+    app = TaskAppClient(task_url, environment_api_key, aliases=list(aliases or []), policy=policy,
+                        on_retry=on_retry)
+    verify_retries: list[str] = []
+    previous = client.on_retry
+
+    def note_verify_retry(line: str) -> None:  # the client's own hook still runs
+        verify_retries.append(line)
+        if previous is not None:
+            previous(line)
+        if on_retry is not None:
+            on_retry(line)
+
+    client.on_retry = note_verify_retry  # only verify uses the client while the checks run
+    try:
+        with ThreadPoolExecutor(max_workers=3, thread_name_prefix="preflight") as pool:
+            verify = pool.submit(_verify_row, client, task_url, policy, report, verify_retries)
+            health = pool.submit(_task_app_row, CHECK_HEALTH, app.health, environment_api_key, task_url)
+            info = pool.submit(_task_app_row, CHECK_TASK_INFO, app.task_info, environment_api_key, task_url)
+            report.rows = [verify.result(), health.result(), info.result()]
+    finally:
+        client.on_retry = previous
+    return report
+
+
+def raise_for_report(report: PreflightReport) -> None:
+    """Nothing when the report passed; else BackendUnreachable/BackendError (exit 4) or PreflightError (3)."""
+    if report.ok:
+        return
+    failed = report.failed
+    lines = [f"{row.check} ({row.target}): {row.detail}" for row in failed]
+    hints = [row.hint for row in failed if row.hint]
+    hint = "; ".join(dict.fromkeys(hints)) or None
+    if report.backend_unreachable:
+        row = next(r for r in failed if r.check == CHECK_VERIFY)
+        raise BackendUnreachable(f"preflight: {row.detail}", method="POST", url=row.target, hint=row.hint or None)
+    if report.backend_error is not None:
+        raise report.backend_error
+    noun = "check" if len(failed) == 1 else "checks"
+    raise PreflightError(f"preflight failed: {len(failed)} of {len(report.rows)} {noun} failed\n  "
+                         + "\n  ".join(lines), report=report, hint=hint)
+
+
+def show_report(out: "Output", report: PreflightReport) -> None:
+    """The report as a table (human) or one JSON document (--json)."""
+    from .render.tables import render_preflight
+
+    render_preflight(out, report)
+
+
+# -- the task --------------------------------------------------------------------------------
+
+def check_task_url(url: str, *, allow_insecure_http: bool = False, source: str = "the task URL") -> str:
+    """The task URL without a trailing slash; UsageError when malformed, EnvError when a key would
+    travel over plain http to another machine without --allow-insecure-http."""
+    url = (url or "").strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(f"{source} {url!r} is not an http(s) URL with a host, e.g. http://127.0.0.1:8001")
+    if parts.scheme == "http" and not is_loopback(url) and not allow_insecure_http:
+        raise EnvError(f"{source} {url} uses plain http to another machine: ENVIRONMENT_API_KEY would travel "
+                       "unencrypted",
+                       hint="use an https:// URL, or pass --allow-insecure-http if this network is trusted")
+    return url.rstrip("/")
+
+
+
+@dataclass
+class Target:
+    """One task app to check: its URL and where the URL came from (for messages)."""
+
+    url: str
+    source: str
+
+
+def _env_task_url(values: dict[str, Any] | None) -> tuple[str, str] | None:
+    """TASK_APP_URL › TASK_APP_BASE_URL from resolved values (shell or .env)."""
+    for name in ("TASK_APP_URL", "TASK_APP_BASE_URL"):
+        value = (values or {}).get(name)
+        if value:
+            return str(value), name
+    return None
+
+
+def pick_task_url(flag: str | None, env_values: dict[str, Any] | None,
+                  config_url: str | None, config_path: str | None = None) -> tuple[str, str] | None:
+    """(url, source) by precedence --task-url › TASK_APP_URL › TASK_APP_BASE_URL › [services].task_url."""
+    if flag:
+        return flag, "--task-url"
+    from_env = _env_task_url(env_values)
+    if from_env:
+        return from_env
+    if config_url:
+        return config_url, f"[services].task_url of {config_path}" if config_path else "[services].task_url"
+    return None
+
+
+def _config_task_urls(configs: list[str]) -> list[tuple[str, str | None]]:
+    """Validate each config (no network); each RL config's (path, [services].task_url or None)."""
+    from .config import load_and_validate
+
+    found: list[tuple[str, str | None]] = []
+    for path in configs:
+        cfg = load_and_validate(path)
+        kind = getattr(cfg, "kind", None) or getattr(cfg, "job_type", None)
+        if kind is not None and str(kind).lower() != "rl":
+            raise UsageError(f"{path} is an {str(kind).upper()} config: preflight checks RL task apps only",
+                             hint="pass an RL config, or --task-url URL without a config")
+        services = (getattr(cfg, "data", None) or {}).get("services") if isinstance(
+            getattr(cfg, "data", None), dict) else None
+        url = services.get("task_url") if isinstance(services, dict) else None
+        found.append((path, str(url) if url else None))
+    return found
+
+
+def resolve_targets(out: "Output", *, configs: list[str], task_url: str | None, backend: str | None,
+                    env_files: list[str], allow_insecure_http: bool = False) -> tuple[list[Target], Any, "SynthClient"]:
+    """Configs validated first, then credentials, then the task URL(s): (targets, env, client)."""
+    import os
+
+    from .env import make_client, resolve_env
+
+    config_urls = _config_task_urls(configs)
+    needs_url_var = not task_url and not all(url for _, url in config_urls) if config_urls else not task_url
+    shell_url = _env_task_url(dict(os.environ))
+    required = ["SYNTH_API_KEY", "ENVIRONMENT_API_KEY"]
+    if needs_url_var and not shell_url:
+        required.append("TASK_APP_URL")
+    env = resolve_env(out, required=required, env_files=env_files, backend_flag=backend,
+                      flag_values={"TASK_APP_URL": task_url} if task_url else {})
+    values = _env_values(env)
+    targets: list[Target] = []
+    for path, url in (config_urls or [(None, None)]):
+        picked = pick_task_url(task_url, values, url, path)
+        if picked is None:
+            raise EnvError("no task app URL: pass --task-url, set TASK_APP_URL, or set [services].task_url "
+                           "in the RL config")
+        url_text, source = picked
+        checked = check_task_url(url_text, allow_insecure_http=allow_insecure_http, source=f"{source}:")
+        if all(t.url != checked for t in targets):
+            targets.append(Target(checked, source))
+    return targets, env, make_client(env)
+
+
+def _env_values(env: Any) -> dict[str, Any]:
+    """The resolved key → value mapping of an env resolution result (mapping or `.values`)."""
+    if isinstance(env, dict):
+        return env
+    values = getattr(env, "values", None)
+    if callable(values):
+        values = None
+    return dict(values or {})
+
+
+def _env_key(env: Any) -> tuple[str, list[str]]:
+    """(ENVIRONMENT_API_KEY, aliases) from an env resolution result."""
+    from .task_app import ALIASES_VAR, parse_aliases
+
+    values = _env_values(env)
+    key = values.get("ENVIRONMENT_API_KEY") or values.get("DEV_ENVIRONMENT_API_KEY")
+    if not key:
+        raise EnvError("ENVIRONMENT_API_KEY is not set",
+                       hint="set it in the shell or a .env file (--env-file), or DEV_ENVIRONMENT_API_KEY")
+    import os
+
+    aliases = parse_aliases(values.get(ALIASES_VAR) or os.environ.get(ALIASES_VAR))
+    return str(key), aliases
+
+
+def run_preflight(out: "Output", configs: list[str], task_url: str | None, backend: str | None,
+                  env_files: list[str], allow_insecure_http: bool = False) -> int:
+    """`inv preflight`: validate config(s), resolve credentials and task URL, run the checks, show them.
+
+    With several configs each distinct task URL is checked once, in order, stopping at the first
+    failure. Returns 0 when everything passed (warnings allowed); otherwise raises, already
+    reported, PreflightError (3) or BackendError / BackendUnreachable (4).
+    """
+    targets, env, client = resolve_targets(out, configs=list(configs or []), task_url=task_url,
+                                           backend=backend, env_files=list(env_files or []),
+                                           allow_insecure_http=allow_insecure_http)
+    key, aliases = _env_key(env)
+    reports: list[PreflightReport] = []
+    for target in targets:
+        out.info(f"preflight: backend {client.base_url} · task app {target.url} (from {target.source})")
+        report = run_checks(client, target.url, key, aliases=aliases)
+        reports.append(report)
+        if not report.ok:
+            break
+    if out.json_mode:
+        out.emit_json(reports[0].as_dict() if len(reports) == 1 else
+                      {"ok": all(r.ok for r in reports), "reports": [r.as_dict() for r in reports]})
+    else:
+        for report in reports:
+            show_report(out, report)
+    failed = next((r for r in reports if not r.ok), None)
+    if failed is not None:
+        try:
+            raise_for_report(failed)
+        except (PreflightError, BackendError) as exc:
+            _show_failure_summary(out, exc, failed)
+            exc.reported = True
+            raise
+    out.result("preflight passed" + (f" ({sum(len(r.warnings) for r in reports)} warning(s))"
+                                     if any(r.warnings for r in reports) else ""))
+    return 0
+
+
+def _show_failure_summary(out: "Output", exc: PreflightError | BackendError, report: PreflightReport) -> None:
+    """A short error on stderr (the table or JSON above holds the details), plus a backend answer."""
+    from .render.failure import pretty_body
+
+    failed = report.failed
+    out.error(f"preflight failed: {', '.join(r.check for r in failed)}"
+              + (" (backend unreachable)" if report.backend_unreachable else ""))
+    if out.json_mode:  # the details went to stdout as JSON; say them on stderr too
+        for row in failed:
+            out.write(f"  {row.check}: {row.detail}", stream=out.stderr)
+    if isinstance(exc, BackendError) and not isinstance(exc, BackendUnreachable) and exc.status is not None:
+        out.write(f"  response body (HTTP {exc.status}):\n    "
+                  + pretty_body(exc.response_body).replace("\n", "\n    "), stream=out.stderr)
+    if exc.hint:
+        out.write(f"  hint: {exc.hint}", stream=out.stderr)
