@@ -1,0 +1,210 @@
+"""`chart` stream format: a live line chart of `train.loss` (RL: also a reward series when present),
+redrawn in place (rich Live) at most `MAX_FPS` times a second, fitting an 80×24 terminal.
+
+The frame: a header (job, kind, status, phase), the plot (plotext: axes with ticks, loss on the left
+axis, reward on the right), the latest value and step with min/max of each series, and the last
+event. Off a terminal the caller uses the cli lines instead (`chart_possible`).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any, Callable
+
+from ..redact import redact
+from .cli import event_line, format_value, is_noisy, summary_line
+from .console import Output
+
+if TYPE_CHECKING:  # pragma: no cover
+    from rich.console import Console, RenderableType
+
+    from ..stream import JobResult
+
+MAX_FPS = 4.0
+MAX_WIDTH = 80
+MAX_HEIGHT = 24
+LOSS = "train.loss"
+
+
+def chart_possible(out: Output) -> bool:
+    """A live chart needs stdout to be a terminal (and no --json)."""
+    if out.json_mode:
+        return False
+    try:
+        return out.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+class Series:
+    """One metric series: points by step, with min/max/latest."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.steps: list[float] = []
+        self.values: list[float] = []
+
+    def add(self, step: Any, value: Any) -> None:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return
+        try:
+            step_f = float(step)
+        except (TypeError, ValueError):
+            step_f = float(len(self.steps))
+        self.steps.append(step_f)
+        self.values.append(float(value))
+
+    def describe(self) -> str:
+        if not self.values:
+            return f"{self.name}: no points yet"
+        return (f"{self.name} latest={format_value(self.values[-1])} (step={self.steps[-1]:g}) · "
+                f"min={format_value(min(self.values))} · max={format_value(max(self.values))}")
+
+
+def plot_text(loss: Series, reward: Series | None, width: int, height: int) -> str:
+    """The plot as ANSI text (plotext), `width`×`height` cells."""
+    import plotext
+
+    fig = plotext.figure
+    fig.clear()
+    fig.plot_size(width, height)
+    fig.theme("colorless")
+    if loss.values:
+        fig.draw(fig.signal(loss.steps, loss.values).lines().label(loss.name))
+    if reward is not None and reward.values:
+        fig.draw(fig.signal(reward.steps, reward.values, yside="right").lines().label(reward.name))
+    fig.label("step")
+    text = str(fig.build())
+    fig.clear()
+    return text
+
+
+class ChartRenderer:
+    """The live frame. Warnings and notices print above it (rich redirects stdout/stderr)."""
+
+    def __init__(self, out: Output, *, job_id: str, kind: str | None = None,
+                 console: "Console | None" = None, max_fps: float = MAX_FPS,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.out = out
+        self.job_id = job_id
+        self.kind = kind
+        self.console = console
+        self.min_gap = 1.0 / max_fps
+        self.clock = clock
+        self.status_text = "pending"
+        self.phase_text: str | None = None
+        self.last_event: str | None = None
+        self.loss = Series(LOSS)
+        self.reward: Series | None = None
+        self.live: Any = None
+        self._last_draw = float("-inf")
+        self._dirty = False
+
+    # -- frame ---------------------------------------------------------------------------------
+
+    def size(self) -> tuple[int, int]:
+        console = self.live.console if self.live is not None else self.console
+        width, height = (console.size if console is not None else (MAX_WIDTH, MAX_HEIGHT))
+        return min(width, MAX_WIDTH), min(height, MAX_HEIGHT)
+
+    def frame_lines(self) -> tuple[str, str, list[str]]:
+        """(header, plot ANSI text, footer lines): pure text, for the frame and for tests."""
+        width, height = self.size()
+        header = f"job {self.job_id}" + (f" ({self.kind})" if self.kind else "") + f" · status={self.status_text}"
+        if self.phase_text:
+            header += f" · phase={self.phase_text}"
+        footer = [self.loss.describe()]
+        if self.reward is not None:
+            footer.append(self.reward.describe())
+        footer.append("last event: " + (self.last_event or "none yet"))
+        footer = [redact(line)[:width] for line in footer]
+        # header + footer + two spare lines: the cursor line, and the newline when the frame stops
+        plot_height = max(5, height - 3 - len(footer))
+        if self.loss.values or (self.reward is not None and self.reward.values):
+            plot = plot_text(self.loss, self.reward, width, plot_height)
+        else:
+            plot = "\n".join([f"waiting for {LOSS} points…"] + [""] * (plot_height - 1))
+        return redact(header)[:width], plot, footer
+
+    def renderable(self) -> "RenderableType":
+        from rich.console import Group
+        from rich.text import Text
+
+        header, plot, footer = self.frame_lines()
+        width, _ = self.size()
+        plot_text_obj = Text.from_ansi(plot, no_wrap=True)
+        plot_text_obj.truncate(width * plot.count("\n") + width)
+        lines = [Text(header, style="bold", no_wrap=True, overflow="crop"), plot_text_obj]
+        lines += [Text(line, no_wrap=True, overflow="crop") for line in footer]
+        return Group(*lines)
+
+    def _refresh(self, force: bool = False) -> None:
+        self._dirty = True
+        if self.live is None:
+            return
+        now = self.clock()
+        if force or now - self._last_draw >= self.min_gap:
+            self.live.update(self.renderable(), refresh=True)
+            self._last_draw = now
+            self._dirty = False
+
+    # -- renderer protocol ---------------------------------------------------------------------
+
+    def __enter__(self) -> "ChartRenderer":
+        from rich.console import Console
+        from rich.live import Live
+
+        console = self.console or Console(file=self.out.stdout)
+        self.live = Live(console=console, auto_refresh=False, transient=False,
+                         redirect_stdout=True, redirect_stderr=True, vertical_overflow="crop")
+        self.live.start()
+        self._refresh(force=True)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.live is not None:
+            try:
+                self._refresh(force=True)
+            finally:
+                self.live.stop()
+                self.live = None
+
+    def status(self, status: str) -> None:
+        self.status_text = status
+        self._refresh(force=True)
+
+    def event(self, event: dict[str, Any]) -> None:
+        if self.out.verbose or not is_noisy(event):
+            self.last_event = event_line(event)
+            self._refresh()
+
+    def metric(self, point: dict[str, Any]) -> None:
+        name = str(point.get("name") or "")
+        if name == LOSS:
+            self.loss.add(point.get("step"), point.get("value"))
+        elif "reward" in name.lower() and (self.reward is None or self.reward.name == name):
+            self.reward = self.reward or Series(name)
+            self.reward.add(point.get("step"), point.get("value"))
+        else:
+            return
+        self._refresh()
+
+    def phase(self, phase: str) -> None:
+        self.phase_text = phase
+        self._refresh()
+
+    def notice(self, text: str, *, warning: bool = False) -> None:
+        self.out.write(f"warning: {text}" if warning else text, stream=self.out.stderr)
+
+    def detail(self, text: str) -> None:
+        if self.out.verbose:
+            self.out.write(text, stream=self.out.stderr)
+
+    def flush(self) -> None:
+        """Draw what the throttle held back (called once per poll round)."""
+        if self._dirty:
+            self._refresh(force=True)
+
+    def finish(self, result: "JobResult", *, human: bool = True) -> None:
+        if human:
+            self.out.result(summary_line(result))

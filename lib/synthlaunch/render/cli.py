@@ -1,0 +1,125 @@
+"""`cli` stream format: one timestamped line per status change, event and metric point.
+
+    [HH:MM:SS] status=running
+    [HH:MM:SS] [12] sft.progress (info): step 3/10
+    [HH:MM:SS] train.loss=0.5321 (step=3)
+
+Noisy internal event types (and debug-level events) are hidden unless `--verbose`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from .console import Output
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..stream import JobResult
+
+#: internal bookkeeping events of the hosted backend: shown only with --verbose
+HIDDEN_EVENT_TYPES = frozenset({
+    "sft.created", "sft.pricing.check.requested", "sft.pricing.check.allowed", "sft.stage",
+    "snapshot.fetch", "hatchet.preflight", "hatchet.submission.attempt", "hatchet.submission.result",
+    "sft.running", "sft.status", "sft.worker.alive", "sft.dispatch.selected", "sft.config.prepared",
+    "sft.strategy.selected", "sft.training.args", "rl.worker.alive", "job.heartbeat",
+})
+HIDDEN_SUBSTRINGS = ("modal", "hatchet", "heartbeat")
+
+
+def is_noisy(event: dict[str, Any]) -> bool:
+    """True for internal event types and debug-level events (hidden unless verbose)."""
+    etype = str(event.get("type") or "").lower()
+    if etype in HIDDEN_EVENT_TYPES or any(s in etype for s in HIDDEN_SUBSTRINGS):
+        return True
+    return str(event.get("level") or "").lower() in ("debug", "trace")
+
+
+def clock_of(value: Any = None) -> str:
+    """`HH:MM:SS` (local time) of an ISO timestamp, or of now when it is absent or unreadable."""
+    when = None
+    if isinstance(value, str) and value:
+        try:
+            when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            when = None
+    if when is not None and when.tzinfo is not None:
+        when = when.astimezone()
+    return (when or datetime.now()).strftime("%H:%M:%S")
+
+
+def format_value(value: Any) -> str:
+    """A metric value: 4 decimals in the usual range, scientific notation outside it."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, int):
+        return str(value)
+    if value == 0 or 1e-3 <= abs(value) < 1e5:
+        return f"{value:.4f}"
+    return f"{value:.4g}"
+
+
+def status_line(status: str) -> str:
+    return f"[{clock_of()}] status={status}"
+
+
+def event_line(event: dict[str, Any]) -> str:
+    level = event.get("level") or "info"
+    message = str(event.get("message") or "").replace("\n", " ")
+    return f"[{clock_of(event.get('created_at'))}] [{event.get('seq')}] {event.get('type')} ({level}): {message}"
+
+
+def metric_line(point: dict[str, Any]) -> str:
+    return (f"[{clock_of(point.get('created_at'))}] {point.get('name')}={format_value(point.get('value'))} "
+            f"(step={point.get('step')})")
+
+
+def summary_line(result: "JobResult") -> str:
+    """The human summary: status, duration, last loss, job id."""
+    loss = "n/a" if result.last_loss is None else format_value(result.last_loss)
+    return (f"job {result.job_id} ({result.kind}) {result.status} in {result.duration:.1f}s · "
+            f"last train.loss={loss} · {result.events_seen} events")
+
+
+class CliRenderer:
+    """Plain lines through `Output` (redacted)."""
+
+    def __init__(self, out: Output, *, job_id: str) -> None:
+        self.out = out
+        self.job_id = job_id
+
+    def __enter__(self) -> "CliRenderer":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        return None
+
+    def status(self, status: str) -> None:
+        self.out.info(status_line(status))
+
+    def event(self, event: dict[str, Any]) -> None:
+        if self.out.verbose or not is_noisy(event):
+            self.out.info(event_line(event))
+
+    def metric(self, point: dict[str, Any]) -> None:
+        self.out.info(metric_line(point))
+
+    def phase(self, phase: str) -> None:
+        self.out.detail(f"[{clock_of()}] phase={phase}")
+
+    def notice(self, text: str, *, warning: bool = False) -> None:
+        if warning:
+            self.out.warn(text)
+        else:
+            self.out.write(text, stream=self.out.stderr)
+
+    def detail(self, text: str) -> None:
+        if self.out.verbose:
+            self.out.write(text, stream=self.out.stderr)
+
+    def flush(self) -> None:
+        return None
+
+    def finish(self, result: "JobResult", *, human: bool = True) -> None:
+        if human:
+            self.out.result(summary_line(result))

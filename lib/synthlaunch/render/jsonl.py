@@ -1,0 +1,69 @@
+"""`json` stream format: NDJSON on stdout, one object per status change, event and metric point,
+then one summary object. Human text (warnings, the summary line) goes to stderr.
+
+    {"record": "status", "job_id": "…", "status": "running", "at": "2026-01-01T00:00:00+00:00"}
+    {"record": "event", "job_id": "…", "seq": 3, "type": "…", "level": "info", "message": "…", …}
+    {"record": "metric", "job_id": "…", "name": "train.loss", "value": 0.53, "step": 3, …}
+    {"record": "summary", "job_id": "…", "kind": "sft", "status": "succeeded", "duration": 12.1,
+     "last_loss": 0.21, "events_seen": 42, "exit_code": 0}
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from .cli import summary_line
+from .console import Output
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..stream import JobResult
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+class JsonRenderer:
+    """Machine output: every update as one NDJSON line (all events, noisy ones included)."""
+
+    def __init__(self, out: Output, *, job_id: str) -> None:
+        self.out = out
+        self.job_id = job_id
+
+    def __enter__(self) -> "JsonRenderer":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        return None
+
+    def _emit(self, record: str, body: dict[str, Any]) -> None:
+        self.out.emit_json({"record": record, "job_id": self.job_id, **body}, ndjson=True)
+
+    def status(self, status: str) -> None:
+        self._emit("status", {"status": status, "at": _now()})
+
+    def event(self, event: dict[str, Any]) -> None:
+        self._emit("event", {k: v for k, v in event.items() if k not in ("record", "job_id")})
+
+    def metric(self, point: dict[str, Any]) -> None:
+        self._emit("metric", {k: v for k, v in point.items() if k not in ("record", "job_id")})
+
+    def phase(self, phase: str) -> None:
+        """Timeline phases are not part of the NDJSON records; shown on stderr with --verbose."""
+        self.detail(f"phase={phase}")
+
+    def notice(self, text: str, *, warning: bool = False) -> None:
+        self.out.write(f"warning: {text}" if warning else text, stream=self.out.stderr)
+
+    def detail(self, text: str) -> None:
+        if self.out.verbose:
+            self.out.write(text, stream=self.out.stderr)
+
+    def flush(self) -> None:
+        return None
+
+    def finish(self, result: "JobResult", *, human: bool = True) -> None:
+        self._emit("summary", {k: v for k, v in result.as_dict().items() if k != "job_id"})
+        if human and not self.out.quiet:
+            self.out.write(summary_line(result), stream=self.out.stderr)

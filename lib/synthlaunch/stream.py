@@ -1,0 +1,514 @@
+"""Watching a job: `JobStreamer` (cursors, dedupe, terminal detection) and `watch_job` (time, outages,
+Ctrl-C, rendering).
+
+One poll round is at most 4 requests: status, events after the `since_seq` cursor, metric points
+after the `after_step` cursor, timeline. Cursors only move forward; every event and metric point is
+handed out exactly once per streamer, whatever retries, reconnects or repeated answers happen, and a
+streamer can be resumed from the `Cursors` of another (reattach without repeats). RL jobs are read on
+the `rl` paths, falling back to `learning` only on 404 (`SynthClient.find_job`).
+
+Knows the wire contract's job semantics, not the terminal: updates go to a renderer (`render/`).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Callable, Protocol, Union
+
+from .errors import (EXIT_JOB_FAILED, EXIT_OK, BackendError, BackendUnreachable, Interrupted,
+                     PollTimeout, SynthlaunchError)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .api import SynthClient
+    from .http import RetryPolicy
+    from .render.console import Output
+
+SUCCESS_STATUSES = frozenset({"succeeded", "completed"})
+FAILURE_STATUSES = frozenset({"failed", "cancelled", "canceled"})
+TERMINAL_STATUSES = SUCCESS_STATUSES | FAILURE_STATUSES
+SUCCESS_EVENTS = frozenset({"sft.job.completed", "rl.train.completed", "rl.job.completed",
+                            "workflow.completed", "training.completed"})
+FAILURE_EVENTS = frozenset({"sft.job.failed", "rl.train.failed", "rl.job.failed", "workflow.failed",
+                            "training.failed"})
+LOSS_METRIC = "train.loss"
+PAGE_LIMIT = 200
+MAX_DRAIN_ROUNDS = 50
+#: a retry chain longer than this (seconds) counts as an outage even without "connection refused"
+OUTAGE_GRACE = 5.0
+#: attempts for streaming calls: in practice unbounded, the deadline (remaining poll time) decides
+STREAM_ATTEMPTS = 1_000_000
+
+
+def status_of(job: Any) -> str | None:
+    """The job's status (`status` › `state`), lower-cased; None when absent."""
+    if not isinstance(job, dict):
+        return None
+    value = job.get("status") or job.get("state")
+    return str(value).strip().lower() if value else None
+
+
+def exit_code_for_status(status: str | None) -> int:
+    """0 for a successful terminal status, 1 for anything else (failed, cancelled)."""
+    return EXIT_OK if status in SUCCESS_STATUSES else EXIT_JOB_FAILED
+
+
+def kind_of(job: Any, prefix: str) -> str:
+    """`rl` or `sft`: from the job record's type when it says, else from the path it was found on."""
+    if isinstance(job, dict):
+        for key in ("job_type", "type", "training_type"):
+            value = str(job.get(key) or "").lower()
+            if value.startswith("rl"):
+                return "rl"
+            if value.startswith("sft") or value in ("fft", "lora", "qlora"):
+                return "sft"
+    return "rl" if prefix == "rl" else "sft"
+
+
+# -- updates -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    status: str
+
+
+@dataclass(frozen=True)
+class EventSeen:
+    event: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class MetricSeen:
+    point: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PhaseChange:
+    phase: str
+
+
+Update = Union[StatusChange, EventSeen, MetricSeen, PhaseChange]
+
+
+@dataclass
+class Cursors:
+    """Where a streamer is: the last event seq and metric step handed out, and the last status."""
+
+    since_seq: int = 0
+    max_step: int = -1
+    #: names of the points already handed out at `max_step` (its page may have been partial)
+    names_at_max_step: set[str] = field(default_factory=set)
+    status: str | None = None
+    phases_seen: int = 0
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+class JobStreamer:
+    """Polls one job and turns answers into updates, each exactly once."""
+
+    def __init__(self, client: "SynthClient", job_id: str, *, kind: str | None = None,
+                 cursors: Cursors | None = None, page_limit: int = PAGE_LIMIT) -> None:
+        self.client = client
+        self.job_id = job_id
+        self.kind = kind
+        self.prefix: str | None = None
+        self.cursors = cursors or Cursors()
+        self.page_limit = page_limit
+        self.events_seen = 0
+        self.last_loss: float | None = None
+        self.last_loss_step: int | None = None
+        self.job: dict[str, Any] = {}
+        self.terminal_event_status: str | None = None
+        #: True when the last events or metrics page was full (more is waiting: poll again at once)
+        self.behind = False
+
+    # -- requests ------------------------------------------------------------------------------
+
+    def locate(self, policy: "RetryPolicy | None" = None) -> dict[str, Any]:
+        """Find the job (RL: `rl`, then `learning` on 404; SFT: `learning`); sets prefix and kind."""
+        prefix, job = self.client.find_job(self.job_id, self.kind, policy=policy)
+        self.prefix = prefix
+        self.kind = self.kind or kind_of(job, prefix)
+        self.job = job if isinstance(job, dict) else {}
+        return self.job
+
+    def poll(self, policy: "RetryPolicy | None" = None) -> list[Update]:
+        """One round: status, events, metrics, timeline (4 requests; 3 more only on first locate)."""
+        updates: list[Update] = []
+        if self.prefix is None:
+            job: Any = self.locate(policy)
+        else:
+            job = self.client.get_job(self.prefix, self.job_id, policy=policy)
+            if job is None:
+                raise BackendError(f"job {self.job_id} disappeared from the backend (HTTP 404)", status=404,
+                                   method="GET", url=self.client.url(f"{self.prefix}/jobs/{self.job_id}"),
+                                   hint="check the job id and --backend")
+            self.job = job if isinstance(job, dict) else {}
+        updates += self._status(status_of(job))
+        updates += self.poll_events_and_metrics(policy)
+        updates += self._timeline(self.client.get_timeline(self.prefix, self.job_id, policy=policy))
+        return updates
+
+    def poll_events_and_metrics(self, policy: "RetryPolicy | None" = None) -> list[Update]:
+        """Events after the seq cursor and metric points after the step cursor (2 requests)."""
+        assert self.prefix is not None
+        events = self.client.get_events(self.prefix, self.job_id, since_seq=self.cursors.since_seq,
+                                        limit=self.page_limit, policy=policy)
+        # ask again for the last step: its other series may not have been written yet
+        after_step = max(-1, self.cursors.max_step - 1)
+        points = self.client.get_metrics(self.prefix, self.job_id, after_step=after_step,
+                                         limit=self.page_limit, policy=policy)
+        self.behind = len(events) >= self.page_limit or len(points) >= self.page_limit
+        return self._events(events) + self._metrics(points)
+
+    # -- pure bookkeeping (unit-tested without HTTP) --------------------------------------------
+
+    def _status(self, status: str | None) -> list[Update]:
+        if not status or status == self.cursors.status:
+            return []
+        self.cursors.status = status
+        return [StatusChange(status)]
+
+    def _events(self, events: list[Any]) -> list[Update]:
+        fresh = []
+        for event in events:
+            seq = _int(event.get("seq")) if isinstance(event, dict) else None
+            if seq is None or seq <= self.cursors.since_seq:
+                continue
+            fresh.append((seq, event))
+        fresh.sort(key=lambda pair: pair[0])
+        updates: list[Update] = []
+        for seq, event in fresh:
+            if seq <= self.cursors.since_seq:  # a repeated seq inside one page
+                continue
+            self.cursors.since_seq = seq
+            self.events_seen += 1
+            etype = str(event.get("type") or "")
+            if etype in SUCCESS_EVENTS:
+                self.terminal_event_status = "succeeded"
+            elif etype in FAILURE_EVENTS:
+                self.terminal_event_status = "failed"
+            updates.append(EventSeen(event))
+        return updates
+
+    def _metrics(self, points: list[Any]) -> list[Update]:
+        fresh = []
+        for point in points:
+            step = _int(point.get("step")) if isinstance(point, dict) else None
+            if step is None or step < self.cursors.max_step:
+                continue
+            name = str(point.get("name") or "")
+            if step == self.cursors.max_step and name in self.cursors.names_at_max_step:
+                continue
+            fresh.append((step, name, point))
+        fresh.sort(key=lambda item: item[0])
+        updates: list[Update] = []
+        for step, name, point in fresh:
+            if step > self.cursors.max_step:
+                self.cursors.max_step = step
+                self.cursors.names_at_max_step = set()
+            elif name in self.cursors.names_at_max_step:  # a duplicate inside one page
+                continue
+            self.cursors.names_at_max_step.add(name)
+            if name == LOSS_METRIC and isinstance(point.get("value"), (int, float)):
+                self.last_loss = float(point["value"])
+                self.last_loss_step = step
+            updates.append(MetricSeen(point))
+        return updates
+
+    def _timeline(self, phases: list[Any]) -> list[Update]:
+        entries = [p for p in phases if isinstance(p, dict) and p.get("phase")]
+        new = entries[self.cursors.phases_seen:]
+        self.cursors.phases_seen = max(self.cursors.phases_seen, len(entries))
+        return [PhaseChange(str(p["phase"])) for p in new]
+
+    # -- state ----------------------------------------------------------------------------------
+
+    @property
+    def status(self) -> str | None:
+        return self.cursors.status
+
+    @property
+    def terminal(self) -> bool:
+        return self.status in TERMINAL_STATUSES or self.terminal_event_status is not None
+
+    @property
+    def final_status(self) -> str | None:
+        if self.status in TERMINAL_STATUSES:
+            return self.status
+        return self.terminal_event_status
+
+
+# -- watching --------------------------------------------------------------------------------------
+
+
+@dataclass
+class JobResult:
+    """How a watched job ended. `exit_code`: 0 succeeded, 1 failed or cancelled."""
+
+    job_id: str
+    kind: str
+    status: str
+    duration: float
+    last_loss: float | None
+    events_seen: int
+    exit_code: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class Renderer(Protocol):
+    """What `watch_job` drives (see `render/cli.py`, `render/chart.py`, `render/jsonl.py`)."""
+
+    def __enter__(self) -> "Renderer": ...
+    def __exit__(self, *exc: Any) -> None: ...
+    def status(self, status: str) -> None: ...
+    def event(self, event: dict[str, Any]) -> None: ...
+    def metric(self, point: dict[str, Any]) -> None: ...
+    def phase(self, phase: str) -> None: ...
+    def notice(self, text: str, *, warning: bool = False) -> None: ...
+    def detail(self, text: str) -> None: ...
+    def flush(self) -> None: ...
+    def finish(self, result: JobResult, *, human: bool = True) -> None: ...
+
+
+def make_renderer(stream_format: str, out: "Output", *, job_id: str, kind: str | None) -> Renderer:
+    """The renderer for `cli`, `chart` (falls back to cli lines off a terminal) or `json`."""
+    if stream_format == "json" or out.json_mode:
+        from .render.jsonl import JsonRenderer
+
+        return JsonRenderer(out, job_id=job_id)
+    if stream_format == "chart":
+        from .render.chart import ChartRenderer, chart_possible
+
+        if chart_possible(out):
+            return ChartRenderer(out, job_id=job_id, kind=kind)
+    from .render.cli import CliRenderer
+
+    return CliRenderer(out, job_id=job_id)
+
+
+def reattach_hint(job_id: str) -> str:
+    return (f"the job keeps running on the backend; reattach with `inv stream --job-id {job_id}`, "
+            f"or cancel it with `inv cancel {job_id}`")
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def job_duration(job: dict[str, Any], fallback: float) -> float:
+    """Seconds from the job's `created_at` to its `updated_at`/`finished_at` when both parse."""
+    start = _parse_time(job.get("created_at"))
+    end = _parse_time(job.get("finished_at") or job.get("completed_at") or job.get("updated_at"))
+    if start and end and (start.tzinfo is None) == (end.tzinfo is None) and end >= start:
+        return (end - start).total_seconds()
+    return fallback
+
+
+class _MuteRetryLog(logging.Filter):
+    """While watching, per-retry lines go to the renderer (verbose only), not to the log handler."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return False
+
+
+class _Watch:
+    """One watch of one job: the poll loop, deadlines, outage lines and the end."""
+
+    def __init__(self, streamer: JobStreamer, renderer: Renderer, *, poll_timeout: float,
+                 poll_interval: float, clock: Callable[[], float], sleep: Callable[[float], None]) -> None:
+        self.streamer = streamer
+        self.renderer = renderer
+        self.poll_timeout = poll_timeout
+        self.poll_interval = poll_interval
+        self.clock = clock
+        self.sleep = sleep
+        self.started = clock()
+        self.trouble_since: float | None = None
+        self.outage_announced = False
+
+    # outage bookkeeping, fed by the client's on_retry hook
+    def on_retry(self, line: str) -> None:
+        now = self.clock()
+        if self.trouble_since is None:
+            self.trouble_since = now
+        self.renderer.detail(line)
+        refused = "connection refused" in line or "connection failed" in line or "DNS" in line
+        if not self.outage_announced and (refused or now - self.trouble_since >= OUTAGE_GRACE):
+            self.outage_announced = True
+            reason = line.split(" after ", 1)[-1].split(" (attempt", 1)[0] if " after " in line else "no answer"
+            self.renderer.notice(
+                f"backend unreachable ({reason}); retrying with backoff until the poll timeout "
+                f"({self.remaining():.0f}s left)", warning=True)
+
+    def _call_ok(self) -> None:
+        if self.outage_announced and self.trouble_since is not None:
+            self.renderer.notice(f"reconnected to the backend after {self.clock() - self.trouble_since:.1f}s")
+        self.trouble_since = None
+        self.outage_announced = False
+
+    def remaining(self) -> float:
+        return self.poll_timeout - (self.clock() - self.started)
+
+    def policy(self) -> "RetryPolicy":
+        return replace(self.streamer.client.policy, attempts=STREAM_ATTEMPTS,
+                       deadline=max(0.0, self.remaining()))
+
+    def _dispatch(self, updates: list[Update]) -> None:
+        for update in updates:
+            if isinstance(update, StatusChange):
+                self.renderer.status(update.status)
+            elif isinstance(update, EventSeen):
+                self.renderer.event(update.event)
+            elif isinstance(update, MetricSeen):
+                self.renderer.metric(update.point)
+            elif isinstance(update, PhaseChange):
+                self.renderer.phase(update.phase)
+
+    def _guarded(self, fn: Callable[[], list[Update]]) -> list[Update]:
+        """Run one round; unreachable past the deadline is exit 4, before it we try again."""
+        while True:
+            try:
+                updates = fn()
+            except BackendUnreachable as exc:
+                if self.remaining() > 0:  # the policy gave up early (not retryable): pause, try again
+                    self.sleep(min(1.0, self.remaining()))
+                    continue
+                raise BackendUnreachable(
+                    f"the backend stayed unreachable until the poll timeout ({self.poll_timeout:g}s) "
+                    f"expired: {exc.message}", method=exc.method, url=exc.url,
+                    hint=(exc.hint + "; " if exc.hint else "") + reattach_hint(self.streamer.job_id),
+                ) from exc
+            except BackendError as exc:
+                if exc.status is not None and exc.status >= 500 and self.remaining() <= 0:
+                    exc.hint = (exc.hint + "; " if exc.hint else "") + reattach_hint(self.streamer.job_id)
+                raise
+            self._call_ok()
+            return updates
+
+    def run(self) -> None:
+        streamer = self.streamer
+        while True:
+            self._dispatch(self._guarded(lambda: streamer.poll(self.policy())))
+            self.renderer.flush()
+            if streamer.terminal:
+                break
+            remaining = self.remaining()
+            if remaining <= 0:
+                raise PollTimeout(
+                    f"job {streamer.job_id} is still {streamer.status or 'running'} after the poll timeout "
+                    f"({self.poll_timeout:g}s, --poll-timeout)", job_id=streamer.job_id,
+                    hint=reattach_hint(streamer.job_id))
+            if not streamer.behind:
+                self.sleep(min(self.poll_interval, remaining))
+        self._drain()
+
+    def _drain(self) -> None:
+        """After the end: fetch what is left of events and metrics, and the final status."""
+        streamer = self.streamer
+        for _ in range(MAX_DRAIN_ROUNDS):
+            self._dispatch(self._guarded(lambda: streamer.poll_events_and_metrics(self.policy())))
+            if not streamer.behind:
+                break
+        if streamer.status not in TERMINAL_STATUSES:
+            self._dispatch(self._guarded(lambda: streamer.poll(self.policy())))
+            if streamer.status not in TERMINAL_STATUSES and streamer.terminal_event_status:
+                self._dispatch(streamer._status(streamer.terminal_event_status))
+
+
+def watch_job(client: "SynthClient", job_id: str, *, kind: str | None, out: "Output",
+              stream_format: str = "cli", poll_timeout: float = 3600.0, poll_interval: float = 5.0,
+              cancel_on_interrupt: bool = False, cursors: Cursors | None = None,
+              sleep: Callable[[float], None] = time.sleep) -> JobResult:
+    """Stream a job to its end through the chosen renderer, then print a summary.
+
+    Returns a JobResult (exit_code 0 succeeded, 1 failed/cancelled). Raises PollTimeout (5),
+    BackendUnreachable/BackendError (4) or Interrupted (130), already shown to the user
+    (`reported = True`), with how to reattach or cancel.
+    """
+    from .render.failure import show_failure
+
+    streamer = JobStreamer(client, job_id, kind=kind, cursors=cursors)
+    renderer = make_renderer(stream_format, out, job_id=job_id, kind=kind)
+    watch = _Watch(streamer, renderer, poll_timeout=poll_timeout, poll_interval=poll_interval,
+                   clock=time.monotonic, sleep=sleep)
+    http_log = logging.getLogger("synthlaunch.http")
+    mute = _MuteRetryLog()
+    previous_hook = client.on_retry
+    client.on_retry = watch.on_retry
+    http_log.addFilter(mute)
+
+    def result(exit_code: int | None = None) -> JobResult:
+        status = streamer.final_status or streamer.status or "unknown"
+        return JobResult(job_id=job_id, kind=streamer.kind or kind or "unknown", status=status,
+                         duration=job_duration(streamer.job, time.monotonic() - watch.started),
+                         last_loss=streamer.last_loss, events_seen=streamer.events_seen,
+                         exit_code=exit_code_for_status(status) if exit_code is None else exit_code)
+
+    failure: SynthlaunchError | None = None
+    try:
+        with renderer:
+            try:
+                watch.run()
+            except KeyboardInterrupt:
+                failure = _interrupted(client, streamer, renderer, cancel_on_interrupt, watch)
+            except SynthlaunchError as exc:
+                failure = exc
+    finally:
+        client.on_retry = previous_hook
+        http_log.removeFilter(mute)
+    if failure is not None:
+        renderer.finish(result(failure.exit_code), human=False)
+        if not failure.reported:
+            show_failure(failure, out)
+            failure.reported = True
+        raise failure
+    final = result()
+    renderer.finish(final)
+    return final
+
+
+def _interrupted(client: "SynthClient", streamer: JobStreamer, renderer: Renderer, cancel: bool,
+                 watch: _Watch) -> Interrupted:
+    """Ctrl-C: leave the job running (say how to come back), or cancel it when asked to."""
+    job_id = streamer.job_id
+    if not cancel:
+        renderer.notice(f"stopped watching job {job_id}; it is still running on the backend", warning=True)
+        renderer.notice(f"  reattach: inv stream --job-id {job_id}")
+        renderer.notice(f"  cancel:   inv cancel {job_id}")
+        exc = Interrupted(f"interrupted: stopped watching job {job_id} (still running)",
+                          hint=reattach_hint(job_id))
+        exc.reported = True
+        return exc
+    try:
+        if streamer.prefix is None:
+            streamer.locate(replace(client.policy, deadline=30.0))
+        assert streamer.prefix is not None
+        client.cancel_job(streamer.prefix, job_id)
+    except (SynthlaunchError, KeyboardInterrupt) as err:
+        text = err.message if isinstance(err, SynthlaunchError) else "interrupted again"
+        renderer.notice(f"could not cancel job {job_id} ({text}); it may still be running: "
+                        f"cancel it with `inv cancel {job_id}`", warning=True)
+    else:
+        renderer.notice(f"cancelled job {job_id} on Ctrl-C (--cancel-on-interrupt)", warning=True)
+    exc = Interrupted(f"interrupted: job {job_id} cancelled on request")
+    exc.reported = True
+    return exc

@@ -1,0 +1,98 @@
+"""`inv stream`, `inv jobs`, `inv cancel`: flags → credentials → one client call → output."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .flags import parse_choice, parse_float, parse_int
+from .render.console import Output
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .api import SynthClient
+
+JOB_TYPES = ("rl", "sft")
+STREAM_FORMATS = ("cli", "chart", "json")
+
+
+def _client(out: Output, backend: str | None, env_files: list[str] | None) -> "SynthClient":
+    from .env import make_client, resolve_env
+
+    env = resolve_env(out, required=["SYNTH_API_KEY"], env_files=list(env_files or []), backend_flag=backend)
+    return make_client(env)
+
+
+def _job_type(type_: Any) -> str | None:
+    return None if type_ in (None, "", "auto") else parse_choice(type_, "type", JOB_TYPES)
+
+
+def run_stream(out: Output, *, job_id: str, type_: str | None = None, backend: str | None = None,
+               env_files: list[str] | None = None, poll_timeout: Any = 3600, poll_interval: Any = 5,
+               stream_format: str = "cli", cancel_on_interrupt: bool = False) -> int:
+    """Reattach to a job and stream it to its end. Exit 0 succeeded, 1 failed/cancelled."""
+    from .stream import watch_job
+
+    kind = _job_type(type_)
+    timeout = parse_float(poll_timeout, "poll-timeout", positive=True)
+    interval = parse_float(poll_interval, "poll-interval", positive=True)
+    fmt = "json" if out.json_mode else parse_choice(stream_format or "cli", "stream-format", STREAM_FORMATS)
+    client = _client(out, backend, env_files)
+    out.info(f"watching job {job_id} on {client.base_url} (Ctrl-C stops watching; the job keeps running"
+             + (", --cancel-on-interrupt cancels it)" if cancel_on_interrupt else ")"))
+    result = watch_job(client, str(job_id), kind=kind, out=out, stream_format=fmt, poll_timeout=timeout,
+                       poll_interval=interval, cancel_on_interrupt=cancel_on_interrupt)
+    return result.exit_code
+
+
+JOB_COLUMNS = (("id", ("job_id", "id")), ("type", ("job_type", "type", "training_type")),
+               ("status", ("status", "state")), ("model", ("model", "base_model")),
+               ("created", ("created_at",)), ("updated", ("updated_at",)))
+
+
+def job_row(job: dict[str, Any]) -> list[str]:
+    """A table row of a job record: the first present field of each column."""
+    row = []
+    for _, keys in JOB_COLUMNS:
+        value = next((job.get(k) for k in keys if job.get(k) not in (None, "")), "")
+        if not value and keys[0] == "model" and isinstance(job.get("data"), dict):
+            value = job["data"].get("model") or job["data"].get("base_model") or ""
+        row.append(str(value))
+    return row
+
+
+def run_jobs(out: Output, *, status: str | None = None, type_: str | None = None, limit: Any = 20,
+             created_after: str | None = None, backend: str | None = None,
+             env_files: list[str] | None = None) -> int:
+    """List jobs as a table (or `{"jobs": [...]}` with --json)."""
+    job_type = _job_type(type_)
+    count = parse_int(limit, "limit", minimum=1)
+    client = _client(out, backend, env_files)
+    jobs = [j for j in client.list_jobs(status=status, job_type=job_type, created_after=created_after,
+                                        limit=count) if isinstance(j, dict)]
+    if out.json_mode:
+        out.emit_json({"jobs": jobs})
+        return 0
+    if not jobs:
+        out.result("no jobs" + (" matching the filters" if status or job_type or created_after else ""))
+        return 0
+    out.table([job_row(j) for j in jobs], [name for name, _ in JOB_COLUMNS])
+    return 0
+
+
+def run_cancel(out: Output, *, job_id: str, type_: str | None = None, backend: str | None = None,
+               env_files: list[str] | None = None) -> int:
+    """Cancel a job (found on `rl` or `learning`, or the path of --type)."""
+    from .stream import TERMINAL_STATUSES, status_of
+
+    kind = _job_type(type_)
+    client = _client(out, backend, env_files)
+    prefix, job = client.find_job(str(job_id), kind)
+    before = status_of(job)
+    if before in TERMINAL_STATUSES:
+        out.warn(f"job {job_id} already ended ({before}); asking the backend to cancel anyway")
+    answer = client.cancel_job(prefix, str(job_id))
+    after = status_of(answer) or "cancel requested"
+    if out.json_mode:
+        out.emit_json({"job_id": str(job_id), "status": after, "previous_status": before, "response": answer})
+    else:
+        out.result(f"job {job_id}: {after} (was {before or 'unknown'})")
+    return 0

@@ -1,0 +1,75 @@
+"""An in-memory stand-in for SynthClient's job methods (unit tests of the bookkeeping only).
+
+It answers like the wire contract, but may repeat, reorder and page answers, so that the
+streamer's exactly-once logic is exercised without a server. Integration tests use the real one.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
+from synthlaunch.http import DEFAULT_POLICY
+
+
+@dataclass
+class FakeJob:
+    status: str = "running"
+    events: list[dict[str, Any]] = field(default_factory=list)
+    points: list[dict[str, Any]] = field(default_factory=list)
+    phases: list[dict[str, Any]] = field(default_factory=list)
+
+
+class FakeClient:
+    policy = DEFAULT_POLICY
+    base_url = "http://fake/api"
+
+    def __init__(self, job: FakeJob, *, prefix: str = "learning", rng: random.Random | None = None,
+                 repeat_old: bool = False) -> None:
+        self.job = job
+        self.prefix = prefix
+        self.rng = rng
+        self.repeat_old = repeat_old
+        self.calls: list[str] = []
+        self.on_retry = None
+
+    def url(self, path: str) -> str:
+        return f"{self.base_url}/{path}"
+
+    def get_job(self, prefix, job_id, *, policy=None):
+        self.calls.append(f"GET {prefix}/jobs/{job_id}")
+        return {"id": job_id, "status": self.job.status} if prefix == self.prefix else None
+
+    def find_job(self, job_id, kind=None, *, policy=None):
+        for prefix in (("learning",) if kind == "sft" else ("rl", "learning")):
+            job = self.get_job(prefix, job_id)
+            if job is not None:
+                return prefix, job
+        raise AssertionError("not found")
+
+    def _shuffle(self, items):
+        items = list(items)
+        if self.rng is not None:
+            self.rng.shuffle(items)
+        return items
+
+    def get_events(self, prefix, job_id, *, since_seq=0, limit=200, policy=None):
+        self.calls.append(f"GET {prefix}/jobs/{job_id}/events?since_seq={since_seq}")
+        floor = 0 if self.repeat_old else since_seq
+        page = [e for e in self.job.events if e["seq"] > floor][:limit]
+        return self._shuffle(page + (page[:1] if self.repeat_old else []))
+
+    def get_metrics(self, prefix, job_id, *, after_step=-1, limit=200, policy=None):
+        self.calls.append(f"GET {prefix}/jobs/{job_id}/metrics?after_step={after_step}")
+        floor = -1 if self.repeat_old else after_step
+        return self._shuffle([p for p in self.job.points if p["step"] > floor][:limit])
+
+    def get_timeline(self, prefix, job_id, *, policy=None):
+        self.calls.append(f"GET {prefix}/jobs/{job_id}/timeline")
+        return list(self.job.phases)
+
+    def cancel_job(self, prefix, job_id):
+        self.calls.append(f"POST {prefix}/jobs/{job_id}/cancel")
+        self.job.status = "cancelled"
+        return {"status": "cancelled"}
