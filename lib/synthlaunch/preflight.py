@@ -14,7 +14,6 @@ Exit codes of `run_preflight`: 0 all pass (warnings allowed), 2 invalid input, 3
 
 from __future__ import annotations
 
-import ipaddress
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -110,11 +109,10 @@ def _host(url: str) -> str:
 
 def is_loopback(url: str) -> bool:
     """True when the URL's host is this machine (localhost, 127.x, ::1)."""
-    host = _host(url)
-    if host in ("localhost", "localhost.localdomain") or host.endswith(".localhost"):
-        return True
+    from .transport import is_loopback_host
+
     try:
-        return ipaddress.ip_address(host).is_loopback
+        return is_loopback_host(urlsplit(url).hostname)
     except ValueError:
         return False
 
@@ -391,31 +389,14 @@ def raise_for_report(report: PreflightReport) -> None:
 
 
 def show_report(out: "Output", report: PreflightReport) -> None:
-    """The report as a table (human) or one JSON document (--json)."""
+    """The report as a table, then each warning/failure in full, on the human stream (stderr with
+    --json: stdout stays for the caller's one JSON document; `report.as_dict()` is its JSON form)."""
     from .render.tables import render_preflight
 
     render_preflight(out, report)
 
 
 # -- the task --------------------------------------------------------------------------------
-
-def check_task_url(url: str, *, allow_insecure_http: bool = False, source: str = "the task URL") -> str:
-    """The task URL without a trailing slash; UsageError when malformed, EnvError when a key would
-    travel over plain http to another machine without --allow-insecure-http."""
-    url = (url or "").strip()
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        parts = None
-    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(f"{source} {url!r} is not an http(s) URL with a host, e.g. http://127.0.0.1:8001")
-    if parts.scheme == "http" and not is_loopback(url) and not allow_insecure_http:
-        raise EnvError(f"{source} {url} uses plain http to another machine: ENVIRONMENT_API_KEY would travel "
-                       "unencrypted",
-                       hint="use an https:// URL, or pass --allow-insecure-http if this network is trusted")
-    return url.rstrip("/")
-
-
 
 @dataclass
 class Target:
@@ -425,98 +406,83 @@ class Target:
     source: str
 
 
-def _env_task_url(values: dict[str, Any] | None) -> tuple[str, str] | None:
-    """TASK_APP_URL › TASK_APP_BASE_URL from resolved values (shell or .env)."""
-    for name in ("TASK_APP_URL", "TASK_APP_BASE_URL"):
-        value = (values or {}).get(name)
-        if value:
-            return str(value), name
-    return None
+def check_task_url(url: str, *, source: str = "task URL", allow_insecure_http: bool = False) -> str:
+    """The task URL without a trailing slash. UsageError (exit 2) when it is not an http(s) URL with a
+    host; EnvError (exit 2) when ENVIRONMENT_API_KEY would travel over plain http to another machine."""
+    from .transport import check_transport
+
+    text = (url or "").strip()
+    try:
+        parts = urlsplit(text)
+        host = parts.hostname
+    except ValueError:
+        parts, host = None, None
+    if parts is None or parts.scheme not in ("http", "https") or not host:
+        raise UsageError(f"{source}: {text!r} is not an http(s) URL with a host",
+                         hint="give the task app's base URL, e.g. http://127.0.0.1:8001")
+    check_transport(text, secret_names=["ENVIRONMENT_API_KEY"], allow_insecure_http=allow_insecure_http)
+    return text.rstrip("/")
 
 
-def pick_task_url(flag: str | None, env_values: dict[str, Any] | None,
-                  config_url: str | None, config_path: str | None = None) -> tuple[str, str] | None:
-    """(url, source) by precedence --task-url › TASK_APP_URL › TASK_APP_BASE_URL › [services].task_url."""
+def pick_task_url(flag: str | None, env_url: str | None, config_url: str | None, *,
+                  env_source: str = "TASK_APP_URL", config_path: Any = None) -> tuple[str, str] | None:
+    """(url, source) by precedence --task-url › TASK_APP_URL (or TASK_APP_BASE_URL) › [services].task_url."""
     if flag:
         return flag, "--task-url"
-    from_env = _env_task_url(env_values)
-    if from_env:
-        return from_env
+    if env_url:
+        return env_url, env_source
     if config_url:
         return config_url, f"[services].task_url of {config_path}" if config_path else "[services].task_url"
     return None
 
 
-def _config_task_urls(configs: list[str]) -> list[tuple[str, str | None]]:
-    """Validate each config (no network); each RL config's (path, [services].task_url or None)."""
+def _load_rl_configs(configs: list[str]) -> list[Any]:
+    """Validate every config first (no network, no secrets read); only RL configs make sense here."""
     from .config import load_and_validate
 
-    found: list[tuple[str, str | None]] = []
+    loaded = []
     for path in configs:
         cfg = load_and_validate(path)
-        kind = getattr(cfg, "kind", None) or getattr(cfg, "job_type", None)
-        if kind is not None and str(kind).lower() != "rl":
-            raise UsageError(f"{path} is an {str(kind).upper()} config: preflight checks RL task apps only",
+        if getattr(cfg, "type", "rl") != "rl":
+            raise UsageError(f"{path} is an {str(cfg.type).upper()} config: preflight checks RL task apps only",
                              hint="pass an RL config, or --task-url URL without a config")
-        services = (getattr(cfg, "data", None) or {}).get("services") if isinstance(
-            getattr(cfg, "data", None), dict) else None
-        url = services.get("task_url") if isinstance(services, dict) else None
-        found.append((path, str(url) if url else None))
-    return found
+        loaded.append(cfg)
+    return loaded
+
+
+def _config_url(cfg: Any, env_values: dict[str, Any] | None) -> str | None:
+    from .config import resolve_task_url
+
+    return resolve_task_url(cfg, flag=None, env=env_values or {})
 
 
 def resolve_targets(out: "Output", *, configs: list[str], task_url: str | None, backend: str | None,
-                    env_files: list[str], allow_insecure_http: bool = False) -> tuple[list[Target], Any, "SynthClient"]:
-    """Configs validated first, then credentials, then the task URL(s): (targets, env, client)."""
-    import os
+                    env_files: list[str], allow_insecure_http: bool = False) -> tuple[list[Target], Any]:
+    """Configs validated first, then credentials, then the task URL(s): (targets, ResolvedEnv)."""
+    from pathlib import Path
 
-    from .env import make_client, resolve_env
+    from .env import TASK_APP_URL, required_keys, resolve_env
 
-    config_urls = _config_task_urls(configs)
-    needs_url_var = not task_url and not all(url for _, url in config_urls) if config_urls else not task_url
-    shell_url = _env_task_url(dict(os.environ))
-    required = ["SYNTH_API_KEY", "ENVIRONMENT_API_KEY"]
-    if needs_url_var and not shell_url:
-        required.append("TASK_APP_URL")
-    env = resolve_env(out, required=required, env_files=env_files, backend_flag=backend,
-                      flag_values={"TASK_APP_URL": task_url} if task_url else {})
-    values = _env_values(env)
+    loaded = _load_rl_configs(configs)
+    url_known = bool(task_url) or (bool(loaded) and all(_config_url(cfg, {}) for cfg in loaded))
+    env = resolve_env(out, required=required_keys("rl", task_url_known=url_known), env_files=env_files,
+                      search_dirs=[Path.cwd(), *(Path(cfg.path).parent for cfg in loaded)],
+                      flag_values={TASK_APP_URL: task_url}, backend_flag=backend,
+                      allow_insecure_http=allow_insecure_http)
+    source = env.sources.get(TASK_APP_URL, "")
+    env_source = f"TASK_APP_URL (from {source})" if source else "TASK_APP_URL"
     targets: list[Target] = []
-    for path, url in (config_urls or [(None, None)]):
-        picked = pick_task_url(task_url, values, url, path)
+    for cfg in loaded or [None]:
+        picked = pick_task_url(task_url, None if task_url else env.task_url,
+                               _config_url(cfg, {}) if cfg is not None else None,
+                               env_source=env_source, config_path=getattr(cfg, "path", None))
         if picked is None:
             raise EnvError("no task app URL: pass --task-url, set TASK_APP_URL, or set [services].task_url "
                            "in the RL config")
-        url_text, source = picked
-        checked = check_task_url(url_text, allow_insecure_http=allow_insecure_http, source=f"{source}:")
-        if all(t.url != checked for t in targets):
-            targets.append(Target(checked, source))
-    return targets, env, make_client(env)
-
-
-def _env_values(env: Any) -> dict[str, Any]:
-    """The resolved key → value mapping of an env resolution result (mapping or `.values`)."""
-    if isinstance(env, dict):
-        return env
-    values = getattr(env, "values", None)
-    if callable(values):
-        values = None
-    return dict(values or {})
-
-
-def _env_key(env: Any) -> tuple[str, list[str]]:
-    """(ENVIRONMENT_API_KEY, aliases) from an env resolution result."""
-    from .task_app import ALIASES_VAR, parse_aliases
-
-    values = _env_values(env)
-    key = values.get("ENVIRONMENT_API_KEY") or values.get("DEV_ENVIRONMENT_API_KEY")
-    if not key:
-        raise EnvError("ENVIRONMENT_API_KEY is not set",
-                       hint="set it in the shell or a .env file (--env-file), or DEV_ENVIRONMENT_API_KEY")
-    import os
-
-    aliases = parse_aliases(values.get(ALIASES_VAR) or os.environ.get(ALIASES_VAR))
-    return str(key), aliases
+        url = check_task_url(picked[0], source=picked[1], allow_insecure_http=allow_insecure_http)
+        if all(t.url != url for t in targets):
+            targets.append(Target(url, picked[1]))
+    return targets, env
 
 
 def run_preflight(out: "Output", configs: list[str], task_url: str | None, backend: str | None,
@@ -527,10 +493,12 @@ def run_preflight(out: "Output", configs: list[str], task_url: str | None, backe
     failure. Returns 0 when everything passed (warnings allowed); otherwise raises, already
     reported, PreflightError (3) or BackendError / BackendUnreachable (4).
     """
-    targets, env, client = resolve_targets(out, configs=list(configs or []), task_url=task_url,
-                                           backend=backend, env_files=list(env_files or []),
-                                           allow_insecure_http=allow_insecure_http)
-    key, aliases = _env_key(env)
+    from .env import make_client
+
+    targets, env = resolve_targets(out, configs=list(configs or []), task_url=task_url, backend=backend,
+                                   env_files=list(env_files or []), allow_insecure_http=allow_insecure_http)
+    client = make_client(env)
+    key, aliases = env.environment_api_key or "", env.environment_api_key_aliases
     reports: list[PreflightReport] = []
     for target in targets:
         out.info(f"preflight: backend {client.base_url} · task app {target.url} (from {target.source})")
@@ -538,12 +506,11 @@ def run_preflight(out: "Output", configs: list[str], task_url: str | None, backe
         reports.append(report)
         if not report.ok:
             break
+    for report in reports:
+        show_report(out, report)
     if out.json_mode:
         out.emit_json(reports[0].as_dict() if len(reports) == 1 else
                       {"ok": all(r.ok for r in reports), "reports": [r.as_dict() for r in reports]})
-    else:
-        for report in reports:
-            show_report(out, report)
     failed = next((r for r in reports if not r.ok), None)
     if failed is not None:
         try:
@@ -564,9 +531,6 @@ def _show_failure_summary(out: "Output", exc: PreflightError | BackendError, rep
     failed = report.failed
     out.error(f"preflight failed: {', '.join(r.check for r in failed)}"
               + (" (backend unreachable)" if report.backend_unreachable else ""))
-    if out.json_mode:  # the details went to stdout as JSON; say them on stderr too
-        for row in failed:
-            out.write(f"  {row.check}: {row.detail}", stream=out.stderr)
     if isinstance(exc, BackendError) and not isinstance(exc, BackendUnreachable) and exc.status is not None:
         out.write(f"  response body (HTTP {exc.status}):\n    "
                   + pretty_body(exc.response_body).replace("\n", "\n    "), stream=out.stderr)

@@ -104,13 +104,12 @@ def test_transport_diagnostics_name_the_fix():
 def test_loopback_and_precedence():
     assert is_loopback("http://localhost:1") and is_loopback("http://127.0.0.2") and is_loopback("http://[::1]:5")
     assert not is_loopback("https://example.com")
-    env = {"TASK_APP_URL": "http://a", "TASK_APP_BASE_URL": "http://b"}
-    assert pick_task_url("http://flag", env, "http://cfg") == ("http://flag", "--task-url")
-    assert pick_task_url(None, env, "http://cfg") == ("http://a", "TASK_APP_URL")
-    assert pick_task_url(None, {"TASK_APP_BASE_URL": "http://b"}, "http://cfg") == ("http://b", "TASK_APP_BASE_URL")
-    assert pick_task_url(None, {}, "http://cfg", "rl.toml")[0] == "http://cfg"
-    assert pick_task_url(None, {}, None) is None
-
+    assert pick_task_url("http://flag", "http://env", "http://cfg") == ("http://flag", "--task-url")
+    assert pick_task_url(None, "http://env", "http://cfg", env_source="TASK_APP_URL (from shell)") \
+        == ("http://env", "TASK_APP_URL (from shell)")
+    assert pick_task_url(None, None, "http://cfg", config_path="rl.toml") \
+        == ("http://cfg", "[services].task_url of rl.toml")
+    assert pick_task_url(None, None, None) is None
 
 bodies = st.one_of(st.none(), st.text(max_size=40),
                    st.dictionaries(st.sampled_from(["detail", "error", "message", "authorized",
@@ -144,3 +143,21 @@ def test_classification_is_total_and_follows_the_contract(status, body):
 def test_verify_classification_is_total(body):
     result, detail, _ = classify_verify(body, URL, URL)
     assert result == ("pass" if body.get("any_ok") is True else "fail") and detail
+
+
+def test_check_task_url():
+    import pytest
+
+    from synthlaunch.errors import EnvError, UsageError
+    from synthlaunch.preflight import check_task_url
+
+    assert check_task_url("http://127.0.0.1:8001/") == "http://127.0.0.1:8001"
+    assert check_task_url("https://task.example.com/") == "https://task.example.com"
+    for bad in ("", "127.0.0.1:8001", "ftp://x", "http://", "http://[::1"):
+        with pytest.raises(UsageError) as info:
+            check_task_url(bad, source="--task-url")
+        assert info.value.message.startswith("--task-url:") and info.value.exit_code == 2
+    with pytest.raises(EnvError) as env_info:
+        check_task_url("http://task.example.com")
+    assert "ENVIRONMENT_API_KEY" in env_info.value.message and "--allow-insecure-http" in env_info.value.hint
+    assert check_task_url("http://task.example.com", allow_insecure_http=True) == "http://task.example.com"

@@ -136,9 +136,10 @@ def test_show_report_table_and_json(app, backend):
     text = stdout.getvalue()
     for word in ("check", "target", "result", "HTTP", "latency", "detail", "FAIL", "not a task app?"):
         assert word in text
-    stdout = io.StringIO()
+    stdout, stderr = io.StringIO(), io.StringIO()
     show_report(Output(json_mode=True, stdout=stdout, stderr=stderr), report)
-    doc = json.loads(stdout.getvalue())
+    assert stdout.getvalue() == "" and "not a task app?" in stderr.getvalue()  # stdout stays for JSON
+    doc = json.loads(json.dumps(report.as_dict()))
     assert doc["ok"] is False and doc["exit_code"] == 3 and doc["task_url"] == app.url
     assert [c["check"] for c in doc["checks"]] == [CHECK_VERIFY, CHECK_HEALTH, CHECK_TASK_INFO]
     assert set(doc["checks"][0]) == {"check", "target", "result", "status", "latency_ms", "detail", "hint",

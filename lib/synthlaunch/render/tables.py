@@ -1,4 +1,4 @@
-"""Reports as tables (tabulate) for people, or as one JSON document with --json."""
+"""Reports as tables (tabulate) for people; their JSON form is each report's `as_dict()`."""
 
 from __future__ import annotations
 
@@ -37,10 +37,7 @@ def preflight_table_rows(report: "PreflightReport") -> list[list[Any]]:
 
 
 def render_preflight(out: Output, report: "PreflightReport") -> None:
-    """The report as a table followed by the full diagnostic of each warning/failure; JSON with --json."""
-    if out.json_mode:
-        out.emit_json(report.as_dict())
-        return
+    """The report as a table followed by the full diagnostic of each warning/failure (human stream)."""
     out.table(preflight_table_rows(report), PREFLIGHT_HEADERS)
     for row in report.rows:
         if row.result == "pass":
