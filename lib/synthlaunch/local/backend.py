@@ -1,0 +1,406 @@
+"""The embedded Synth-compatible backend: a FastAPI app serving rows 1 and 4–15 of the wire contract.
+
+Bearer auth on every `/api` route, files (multipart upload, content-addressed, JSONL-checked),
+SFT and RL jobs run by the emulated trainer (`worker.py`), Stripe-style idempotency for job
+creation and file upload, loopback-only admin routes (`/admin/faults`, `/admin/jobs/{id}/fail`),
+and the fault-injection middleware (`faults.py`) wrapped around everything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+from datetime import datetime, timezone
+from typing import Any, Callable
+
+from fastapi import APIRouter, Body, Depends, FastAPI, File, Form, Header, HTTPException, Query, Request, UploadFile
+from fastapi.responses import JSONResponse
+
+from ..redact import mask
+from .faults import FaultInjector, FaultMiddleware, FaultSpecError
+from .store import IdempotencyConflict, Store, fingerprint, prefix_of
+from .worker import EMULATED_NOTE, Worker, plan_job
+
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+STATUS_ALIASES = {"canceled": "cancelled", "completed": "succeeded"}
+
+
+class BackendState:
+    """Everything the routes need: store, trainer, faults, accepted keys."""
+
+    def __init__(self, store: Store, worker: Worker, injector: FaultInjector, api_keys: list[str],
+                 environment_api_keys: list[str]) -> None:
+        self.store = store
+        self.worker = worker
+        self.injector = injector
+        self.api_keys = list(api_keys)
+        self.environment_api_keys = list(environment_api_keys)
+
+
+def _error(status: int, detail: str, **extra: Any) -> JSONResponse:
+    return JSONResponse({"detail": detail, **extra}, status_code=status)
+
+
+def _problems_response(problems: list[tuple[str, str]], what: str) -> JSONResponse:
+    """422 whose `detail` is one readable sentence naming every bad field; `errors` lists them."""
+    text = "; ".join(f"{loc}: {msg}" for loc, msg in problems)
+    return _error(422, f"invalid {what}: {text}",
+                  errors=[{"loc": ["body", *loc.split(".")], "msg": msg} for loc, msg in problems])
+
+
+def make_auth(state: BackendState) -> Callable[[Request], str]:
+    def require_key(request: Request) -> str:
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            raise HTTPException(401, detail="missing API key: send 'Authorization: Bearer <SYNTH_API_KEY>'",
+                                headers={"WWW-Authenticate": "Bearer"})
+        if not any(hmac.compare_digest(token.encode(), k.encode()) for k in state.api_keys):
+            raise HTTPException(401, detail=f"invalid API key {mask(token)}: this backend does not accept it "
+                                            "(check SYNTH_API_KEY)", headers={"WWW-Authenticate": "Bearer"})
+        return token
+    return require_key
+
+
+def _scope(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()[:16]
+
+
+def _is_url(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith(("http://", "https://")) and len(value) > 8
+
+
+def validate_sft_body(body: Any) -> list[tuple[str, str]]:
+    """Missing or mistyped fields of an SFT job body, as (dotted location, message)."""
+    if not isinstance(body, dict):
+        return [("body", "must be a JSON object")]
+    problems: list[tuple[str, str]] = []
+    if not isinstance(body.get("model"), str) or not body["model"].strip():
+        problems.append(("model", "required: the base model id (a non-empty string)"))
+    if not isinstance(body.get("training_file_id"), str) or not body["training_file_id"].strip():
+        problems.append(("training_file_id", "required: the id of an uploaded file (POST /api/files)"))
+    hp = body.get("hyperparameters")
+    if hp is not None and not isinstance(hp, dict):
+        problems.append(("hyperparameters", "must be an object"))
+    elif isinstance(hp, dict) and "n_epochs" in hp:
+        n = hp["n_epochs"]
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            problems.append(("hyperparameters.n_epochs", "must be a positive integer"))
+    for key in ("metadata",):
+        if body.get(key) is not None and not isinstance(body[key], dict):
+            problems.append((key, "must be an object"))
+    return problems
+
+
+def validate_rl_body(body: Any) -> list[tuple[str, str]]:
+    """Missing or mistyped fields of an RL job body, as (dotted location, message)."""
+    if not isinstance(body, dict):
+        return [("body", "must be a JSON object")]
+    problems: list[tuple[str, str]] = []
+    if body.get("job_type") != "rl":
+        problems.append(("job_type", "required: must be \"rl\""))
+    data = body.get("data")
+    if not isinstance(data, dict):
+        problems.append(("data", "required: an object with endpoint_base_url and config"))
+    else:
+        if not _is_url(data.get("endpoint_base_url")):
+            problems.append(("data.endpoint_base_url", "required: the task app URL (http:// or https://)"))
+        if not isinstance(data.get("config"), dict):
+            problems.append(("data.config", "required: the training config as an object"))
+    for key in ("compute", "tags", "metadata"):
+        if body.get(key) is not None and not isinstance(body[key], dict):
+            problems.append((key, "must be an object"))
+    return problems
+
+
+def _parse_time(value: str) -> float:
+    text = value.strip()
+    if text.endswith("Z"):
+        text = text[:-1] + "+00:00"
+    when = datetime.fromisoformat(text)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return when.timestamp()
+
+
+def _idempotent(state: BackendState, token: str, key: str | None, fp: str, kind: str,
+                load: Callable[[str], dict[str, Any] | None], create: Callable[[], str]) -> JSONResponse:
+    """Stripe semantics: same key + same request → the first object (200, Idempotent-Replayed);
+    same key + another request → 409; otherwise create (201). Atomic under the store lock."""
+    store = state.store
+    if not key:
+        obj = load(create())
+        return JSONResponse(obj, status_code=201)
+    scope = _scope(token)
+    try:
+        with store.tx():
+            found = store.idempotent_lookup(scope, key, fp)
+            if found is not None and found[0] == kind:
+                obj = load(found[1])
+                if obj is not None:
+                    return JSONResponse(obj, status_code=200, headers={"Idempotent-Replayed": "true"})
+            object_id = create()
+            store.idempotent_record(scope, key, fp, kind, object_id)
+    except IdempotencyConflict:
+        return _error(409, f"Idempotency-Key {key!r} was already used with a different request; "
+                           "reuse a key only to retry the very same request, or send a new key",
+                      idempotency_key=key)
+    return JSONResponse(load(object_id), status_code=201)
+
+
+def create_app(state: BackendState) -> Any:
+    """The ASGI app (FastAPI wrapped in the fault middleware)."""
+    app = FastAPI(title="synthlaunch embedded backend", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.backend = state
+    auth = make_auth(state)
+    api = APIRouter(prefix="/api", dependencies=[Depends(auth)])
+    store = state.store
+
+    def job_or_404(job_id: str, prefix: str) -> dict[str, Any]:
+        job = store.get_job(job_id)
+        if job is None:
+            raise HTTPException(404, detail=f"job {job_id} not found")
+        if prefix == "rl" and job["type"] != "rl":
+            raise HTTPException(404, detail=f"job {job_id} is not an RL job; read it under /api/learning/jobs/{job_id}")
+        return job
+
+    # -- health (no auth) -------------------------------------------------------------------
+
+    @app.get("/health")
+    def health() -> dict[str, Any]:
+        return {"ok": True, "service": "synthlaunch-embedded-backend", "emulated": True}
+
+    # -- row 1: verify_task_app ---------------------------------------------------------------
+
+    @api.post("/rl/verify_task_app")
+    def verify_task_app(payload: Any = Body(None)) -> Any:
+        url = payload.get("endpoint_base_url") if isinstance(payload, dict) else None
+        if not _is_url(url):
+            return _problems_response([("endpoint_base_url", "required: the task app URL (http:// or https://)")],
+                                      "verify_task_app request")
+        from .verify import verify_task_app as run_verify
+
+        return run_verify(url.rstrip("/"), state.environment_api_keys)
+
+    # -- rows 4, 7, 8: job creation -----------------------------------------------------------
+
+    @api.post("/rl/jobs")
+    def create_rl_job(request: Request, payload: Any = Body(None),
+                      idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
+                      token: str = Depends(auth)) -> Any:
+        problems = validate_rl_body(payload)
+        if problems:
+            return _problems_response(problems, "RL job body")
+
+        def create() -> str:
+            steps, fail_at, seed = plan_job("rl", payload)
+            data = payload["data"]
+            model = data.get("model") or data.get("base_model") or _config_model(data.get("config"))
+            job_id = store.insert_job(kind="rl", status="queued", body=payload, model=model,
+                                      training_file_id=None, total_steps=steps, fail_at_step=fail_at,
+                                      seed=seed, first_message=EMULATED_NOTE)
+            state.worker.wake()
+            return job_id
+
+        return _idempotent(state, token, idempotency_key, fingerprint("POST", "/api/rl/jobs", payload), "job",
+                           store.get_job, create)
+
+    @api.post("/learning/jobs")
+    def create_sft_job(payload: Any = Body(None),
+                       idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
+                       token: str = Depends(auth)) -> Any:
+        problems = validate_sft_body(payload)
+        if problems:
+            return _problems_response(problems, "SFT job body")
+        file_id = payload["training_file_id"]
+        row = store.file_row(file_id)
+        if row is None:
+            return _problems_response([("training_file_id", f"file {file_id} does not exist on this backend; "
+                                                            "upload it first with POST /api/files")], "SFT job body")
+        if row["status"] == "processing":
+            return _error(409, f"training file {file_id} is still processing; wait until GET /api/files/{file_id} "
+                               "says ready, then retry")
+        if row["status"] == "failed":
+            return _problems_response([("training_file_id", f"file {file_id} failed validation: {row['error']}")],
+                                      "SFT job body")
+
+        def create() -> str:
+            steps, fail_at, seed = plan_job("sft", payload, row["first_line"], row["sha256"])
+            return store.insert_job(kind="sft", status="created", body=payload, model=payload["model"],
+                                    training_file_id=file_id, total_steps=steps, fail_at_step=fail_at,
+                                    seed=seed, first_message=EMULATED_NOTE)
+
+        return _idempotent(state, token, idempotency_key, fingerprint("POST", "/api/learning/jobs", payload),
+                           "job", store.get_job, create)
+
+    @api.post("/learning/jobs/{job_id}/start")
+    def start_job(job_id: str, payload: Any = Body(None)) -> Any:
+        with store.tx():
+            job = job_or_404(job_id, "learning")
+            if job["status"] == "created":
+                store.update_job(job_id, status="queued")
+                store.add_event(job_id, f"{prefix_of(job['type'])}.job.queued", "job queued for emulated training")
+                store.add_phase(job_id, "queued")
+        state.worker.wake()
+        return store.get_job(job_id)
+
+    # -- rows 9–14: jobs ----------------------------------------------------------------------
+
+    def list_jobs(status: str | None, type_: str | None, created_after: str | None, limit: int,
+                  only_rl: bool = False) -> Any:
+        after = None
+        if created_after:
+            try:
+                after = _parse_time(created_after)
+            except ValueError:
+                return _problems_response([("created_after", f"{created_after!r} is not an ISO-8601 time")],
+                                          "query")
+        kind = {"sft": "sft", "sft_offline": "sft", "rl": "rl"}.get((type_ or "").lower()) if type_ else None
+        if type_ and kind is None:
+            return _problems_response([("type", f"{type_!r} is not one of rl, sft")], "query")
+        if only_rl:
+            kind = "rl"
+        status = STATUS_ALIASES.get(status or "", status)
+        return {"jobs": store.list_jobs(status=status or None, kind=kind, created_after=after, limit=limit)}
+
+    @api.get("/learning/jobs")
+    def list_learning_jobs(status: str | None = None, type: str | None = None,
+                           created_after: str | None = None, limit: int = Query(100, ge=1, le=1000)) -> Any:
+        return list_jobs(status, type, created_after, limit)
+
+    @api.get("/rl/jobs")
+    def list_rl_jobs(status: str | None = None, created_after: str | None = None,
+                     limit: int = Query(100, ge=1, le=1000)) -> Any:
+        return list_jobs(status, None, created_after, limit, only_rl=True)
+
+    for prefix in ("rl", "learning", "orchestration"):
+        _add_job_routes(api, prefix, store, job_or_404)
+
+    # -- rows 5, 6, 15: files -----------------------------------------------------------------
+
+    @api.post("/files")
+    def upload_file(file: UploadFile = File(...), purpose: str = Form("fine-tune"),
+                    idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
+                    token: str = Depends(auth)) -> Any:
+        if not purpose.strip():
+            return _problems_response([("purpose", "must not be empty (e.g. fine-tune)")], "upload")
+        sha, size = store.save_blob(file.file)
+        filename = file.filename or "upload.jsonl"
+
+        def create() -> str:
+            record = store.insert_file(purpose=purpose, filename=filename, sha256=sha, size=size)
+            state.worker.wake()
+            return record["id"]
+
+        return _idempotent(state, token, idempotency_key,
+                           fingerprint("POST", "/api/files", purpose, filename, sha), "file",
+                           store.get_file, create)
+
+    @api.get("/files/{file_id}")
+    def get_file(file_id: str) -> Any:
+        record = store.get_file(file_id)
+        if record is None:
+            raise HTTPException(404, detail=f"file {file_id} not found")
+        return record
+
+    @api.get("/files")
+    def list_files(purpose: str | None = None, limit: int = Query(100, ge=1, le=1000)) -> Any:
+        files = store.list_files(purpose=purpose, limit=limit)
+        return {"object": "list", "files": files}
+
+    app.include_router(api)
+
+    # -- admin (loopback only, bearer auth) ---------------------------------------------------
+
+    admin = APIRouter(prefix="/admin", dependencies=[Depends(auth)])
+
+    def loopback_only(request: Request) -> None:
+        host = request.client.host if request.client else ""
+        if host not in LOOPBACK:
+            raise HTTPException(403, detail="admin routes answer only to loopback clients (127.0.0.1, ::1)")
+
+    @admin.get("/faults", dependencies=[Depends(loopback_only)])
+    def get_faults() -> Any:
+        return state.injector.as_dict()
+
+    @admin.post("/faults", dependencies=[Depends(loopback_only)])
+    def set_faults(payload: Any = Body(None)) -> Any:
+        spec = payload.get("spec") if isinstance(payload, dict) else None
+        if spec is not None and not isinstance(spec, str):
+            return _problems_response([("spec", "must be a string (e.g. 'path=/api/*,rate=0.3,kinds=429+drop')")],
+                                      "faults request")
+        try:
+            state.injector.set(spec)
+        except FaultSpecError as exc:
+            return _error(400, str(exc))
+        return state.injector.as_dict()
+
+    @admin.delete("/faults", dependencies=[Depends(loopback_only)])
+    def clear_faults() -> Any:
+        state.injector.clear()
+        return state.injector.as_dict()
+
+    @admin.post("/jobs/{job_id}/fail", dependencies=[Depends(loopback_only)])
+    def fail_job(job_id: str, payload: Any = Body(None)) -> Any:
+        job = store.get_job(job_id)
+        if job is None:
+            raise HTTPException(404, detail=f"job {job_id} not found")
+        reason = payload.get("reason") if isinstance(payload, dict) else None
+        reason = str(reason) if reason else "failed on purpose through POST /admin/jobs/{id}/fail"
+        if not state.worker.fail_now(job_id, reason):
+            return _error(409, f"job {job_id} already ended ({job['status']}); nothing to fail")
+        return store.get_job(job_id)
+
+    app.include_router(admin)
+    return FaultMiddleware(app, state.injector)
+
+
+def _config_model(config: Any) -> str | None:
+    if not isinstance(config, dict):
+        return None
+    for section, key in (("model", "base"), ("model", "source"), ("policy", "model_name"), ("policy", "source")):
+        table = config.get(section)
+        if isinstance(table, dict) and isinstance(table.get(key), str):
+            return table[key]
+    return None
+
+
+def _add_job_routes(api: APIRouter, prefix: str, store: Store,
+                    job_or_404: Callable[[str, str], dict[str, Any]]) -> None:
+    """GET job, events, metrics, timeline and POST cancel under /api/<prefix>/jobs/{id}."""
+
+    @api.get(f"/{prefix}/jobs/{{job_id}}", name=f"{prefix}_get_job")
+    def get_job(job_id: str) -> Any:
+        return job_or_404(job_id, prefix)
+
+    @api.get(f"/{prefix}/jobs/{{job_id}}/events", name=f"{prefix}_events")
+    def events(job_id: str, since_seq: int = Query(0, ge=0), limit: int = Query(200, ge=1, le=1000)) -> Any:
+        job_or_404(job_id, prefix)
+        items = store.events(job_id, since_seq=since_seq, limit=limit)
+        return {"events": items, "next_seq": items[-1]["seq"] if items else since_seq}
+
+    @api.get(f"/{prefix}/jobs/{{job_id}}/metrics", name=f"{prefix}_metrics")
+    def metrics(job_id: str, after_step: int = Query(-1, ge=-1), limit: int = Query(200, ge=1, le=1000)) -> Any:
+        job_or_404(job_id, prefix)
+        return {"points": store.metrics(job_id, after_step=after_step, limit=limit)}
+
+    @api.get(f"/{prefix}/jobs/{{job_id}}/timeline", name=f"{prefix}_timeline")
+    def timeline(job_id: str) -> Any:
+        job_or_404(job_id, prefix)
+        return {"events": store.timeline(job_id)}
+
+    @api.post(f"/{prefix}/jobs/{{job_id}}/cancel", name=f"{prefix}_cancel")
+    def cancel(job_id: str, payload: Any = Body(None)) -> Any:
+        with store.tx():
+            job = job_or_404(job_id, prefix)
+            if job["status"] == "cancelled":
+                return {**job, "message": "job was already cancelled"}
+            if job["status"] in ("succeeded", "failed"):
+                return _error(409, f"job {job_id} already ended ({job['status']}); nothing to cancel",
+                              status=job["status"])
+            store.finish_job(job_id, "cancelled", event_type=f"{prefix_of(job['type'])}.job.cancelled",
+                             message="job cancelled on request", level="warning",
+                             data={"step": job["current_step"]})
+        return store.get_job(job_id)

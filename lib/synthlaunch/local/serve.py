@@ -1,0 +1,359 @@
+"""Run the embedded backend and the demo task app: in a background thread (`BackendServer`,
+`TaskAppServer`, used by tests and `inv demo`) or in the foreground (`serve_backend`,
+`serve_task_app`, used by `inv local.backend` / `inv local.task-app`).
+
+    with BackendServer(step_seconds=0.01) as backend, TaskAppServer() as app:
+        client = backend.client()          # SynthClient(backend.api_url, backend.api_key)
+        ...
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Sequence
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..api import SynthClient
+    from ..render.console import Output
+
+DEFAULT_STEP_SECONDS = 0.2
+
+
+def generate_key(prefix: str) -> str:
+    return f"{prefix}_{secrets.token_urlsafe(24)}"
+
+
+def default_data_dir() -> Path:
+    """The user's cache dir / synthlaunch/backend."""
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("synthlaunch")) / "backend"
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
+
+
+class _ThreadedServer:
+    """A uvicorn server on a socket bound up front (port 0 → a free port), run in a thread."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host = host
+        self.port = port
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    def _make_app(self) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _serve_in_thread(self, app: Any) -> None:
+        import uvicorn
+
+        sock = _bind(self.host, self.port)
+        self.port = sock.getsockname()[1]
+        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", http="h11",
+                                timeout_graceful_shutdown=2, timeout_keep_alive=5)
+        server = uvicorn.Server(config)
+        self._server = server
+        failure: list[BaseException] = []
+
+        def run() -> None:
+            try:
+                server.run(sockets=[sock])
+            except BaseException as exc:  # pragma: no cover - surfaced below
+                failure.append(exc)
+            finally:
+                sock.close()
+
+        self._thread = threading.Thread(target=run, name=f"synthlaunch-server-{self.port}", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 15
+        while not server.started:
+            if failure or not self._thread.is_alive():
+                raise RuntimeError(f"the server on {self.url} did not start: {failure[0] if failure else 'exited'}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the server on {self.url} did not start within 15 s")
+            time.sleep(0.002)
+
+    def _stop_thread(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        self._server = None
+        self._thread = None
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def wait(self) -> None:
+        """Block until the server stops (foreground use)."""
+        while self.running:
+            time.sleep(0.2)
+
+    def __enter__(self) -> "_ThreadedServer":
+        self.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    def start(self) -> "_ThreadedServer":  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def stop(self) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class BackendServer(_ThreadedServer):
+    """The embedded Synth-compatible backend on `host:port` (0 = free port), state in `data_dir`.
+
+    `api_keys` / `environment_api_keys` default to one generated key each. `data_dir` defaults to
+    a temporary folder removed on `stop()`. `faults` is a SPEC string (see `faults.py`).
+    `file_check_seconds` delays the processing → ready transition of uploads (tests).
+    """
+
+    def __init__(self, *, host: str = "127.0.0.1", port: int = 0, data_dir: str | os.PathLike[str] | None = None,
+                 api_keys: Sequence[str] | None = None, environment_api_keys: Sequence[str] | None = None,
+                 faults: str | None = None, step_seconds: float | None = None,
+                 file_check_seconds: float = 0.0, idempotency_ttl: float | None = None) -> None:
+        super().__init__(host, port)
+        from .faults import FaultInjector
+
+        self.api_keys = list(api_keys) if api_keys else [generate_key("sk_local")]
+        self.environment_api_keys = (list(environment_api_keys) if environment_api_keys
+                                     else [generate_key("env_local")])
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        if data_dir is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="synthlaunch-backend-")
+            data_dir = self._tmp.name
+        self.data_dir = Path(data_dir)
+        self.step_seconds = DEFAULT_STEP_SECONDS if step_seconds is None else float(step_seconds)
+        self.file_check_seconds = file_check_seconds
+        self.idempotency_ttl = idempotency_ttl
+        self.injector = FaultInjector(faults)  # raises FaultSpecError on a bad SPEC
+        self.store: Any = None
+        self.worker: Any = None
+
+    @property
+    def root(self) -> str:
+        return self.url
+
+    @property
+    def api_url(self) -> str:
+        return self.url + "/api"
+
+    @property
+    def api_key(self) -> str:
+        return self.api_keys[0]
+
+    @property
+    def environment_api_key(self) -> str:
+        return self.environment_api_keys[0]
+
+    def start(self) -> "BackendServer":
+        from .backend import BackendState, create_app
+        from .store import IDEMPOTENCY_TTL, Store
+        from .worker import Worker
+
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.store = Store(self.data_dir, idempotency_ttl=self.idempotency_ttl or IDEMPOTENCY_TTL)
+        self.store.expire_idempotency()
+        self.worker = Worker(self.store, step_seconds=self.step_seconds,
+                             file_check_seconds=self.file_check_seconds)
+        state = BackendState(self.store, self.worker, self.injector, self.api_keys, self.environment_api_keys)
+        self.worker.start()
+        try:
+            self._serve_in_thread(create_app(state))
+        except BaseException:
+            self.worker.stop()
+            self.store.close()
+            raise
+        return self
+
+    def stop(self, *, cleanup: bool = True) -> None:
+        """Stop serving, stop the trainer, close the database (and remove a temporary data dir)."""
+        self._stop_thread()
+        if self.worker is not None:
+            self.worker.stop()
+            self.worker = None
+        if self.store is not None:
+            self.store.close()
+            self.store = None
+        if cleanup and self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
+
+    def restart(self) -> "BackendServer":
+        """Stop and start again on the same port and data dir (nothing is lost)."""
+        self.stop(cleanup=False)
+        return self.start()
+
+    def set_faults(self, spec: str | None) -> None:
+        self.injector.set(spec)
+
+    def clear_faults(self) -> None:
+        self.injector.clear()
+
+    def client(self, **kwargs: Any) -> "SynthClient":
+        from ..api import SynthClient
+
+        return SynthClient(self.api_url, self.api_key, **kwargs)
+
+
+class TaskAppServer(_ThreadedServer):
+    """The demo task app on `host:port` (0 = free port); `environment_api_keys` default to one generated key."""
+
+    def __init__(self, *, host: str = "127.0.0.1", port: int = 0,
+                 environment_api_keys: Sequence[str] | None = None) -> None:
+        super().__init__(host, port)
+        self.environment_api_keys = (list(environment_api_keys) if environment_api_keys
+                                     else [generate_key("env_local")])
+
+    @property
+    def environment_api_key(self) -> str:
+        return self.environment_api_keys[0]
+
+    def start(self) -> "TaskAppServer":
+        from .task_app import create_task_app
+
+        self._serve_in_thread(create_task_app(self.environment_api_keys))
+        return self
+
+    def stop(self) -> None:
+        self._stop_thread()
+
+    def restart(self) -> "TaskAppServer":
+        self.stop()
+        return self.start()
+
+
+# -- foreground: inv local.backend / inv local.task-app ------------------------------------------
+
+
+def _keys(given: Sequence[str] | None, env_var: str, *, also: Sequence[str] = ()) -> tuple[list[str], bool]:
+    """(keys, generated): the flag values, else the environment variable(s), else one generated key."""
+    keys = [k for k in (given or []) if k]
+    if not keys:
+        for var in (env_var, *also):
+            value = os.environ.get(var, "").strip()
+            if value:
+                keys = [value]
+                break
+    return keys, not keys
+
+
+def _foreground(out: "Output", server: _ThreadedServer, what: str) -> int:
+    from ..errors import UsageError
+
+    try:
+        server.start()
+    except OSError as exc:
+        raise UsageError(f"cannot listen on {server.host}:{server.port}: {exc.strerror or exc}",
+                         hint="pick another --port (0 picks a free one) or stop the process using it") from None
+    out.result(f"{what} listening on {server.url}")
+    return 0
+
+
+def serve_backend(out: "Output", host: str = "127.0.0.1", port: int | str = 8000,
+                  data_dir: str | None = None, api_keys: Sequence[str] | None = None,
+                  environment_api_keys: Sequence[str] | None = None, faults: str | None = None,
+                  step_seconds: float | str | None = None) -> int:
+    """`inv local.backend`: run the embedded backend in the foreground until Ctrl-C (exit 0)."""
+    from ..errors import UsageError
+    from ..flags import parse_float, parse_int
+    from ..redact import mask, register_secret
+    from .faults import FaultSpecError
+
+    port_n = parse_int(port, "port", minimum=0) if not isinstance(port, int) else port
+    if not 0 <= port_n <= 65535:
+        raise UsageError(f"--port must be between 0 and 65535, got {port_n}")
+    steps = None
+    if step_seconds is not None:
+        steps = parse_float(step_seconds, "step-seconds", minimum=0.0) if not isinstance(step_seconds, (int, float)) \
+            else float(step_seconds)
+        if steps < 0:
+            raise UsageError(f"--step-seconds must be >= 0, got {steps}")
+    keys, generated = _keys(api_keys, "SYNTH_API_KEY")
+    env_keys, env_generated = _keys(environment_api_keys, "ENVIRONMENT_API_KEY", also=("DEV_ENVIRONMENT_API_KEY",))
+    folder = Path(data_dir).expanduser() if data_dir else default_data_dir()
+    try:
+        server = BackendServer(host=host, port=port_n, data_dir=folder, api_keys=keys or None,
+                               environment_api_keys=env_keys or None, faults=faults, step_seconds=steps)
+    except FaultSpecError as exc:
+        raise UsageError(f"--faults: {exc}", hint="see docs/embedded-backend.md for the SPEC syntax") from None
+    for key in server.api_keys + server.environment_api_keys:
+        if not generated and key in server.api_keys or not env_generated and key in server.environment_api_keys:
+            register_secret(key)
+    _foreground(out, server, "embedded Synth backend (emulated training)")
+    try:
+        out.result(f"  backend URL : {server.api_url}   (export BACKEND_BASE_URL={server.url})")
+        for key in server.api_keys:
+            out.result(f"  API key     : {key if generated else mask(key)}"
+                       + ("   (generated for this run; clients send it as SYNTH_API_KEY)" if generated else ""))
+        for key in server.environment_api_keys:
+            out.result(f"  env key     : {key if env_generated else mask(key)}"
+                       + ("   (generated; task apps must accept it as ENVIRONMENT_API_KEY)" if env_generated else ""))
+        out.result(f"  data dir    : {server.data_dir}")
+        out.result(f"  step seconds: {server.step_seconds:g}")
+        if server.injector.rules:
+            out.result(f"  faults      : {server.injector.spec}")
+        out.info("press Ctrl-C to stop")
+        server.wait()
+    except KeyboardInterrupt:
+        out.info("stopping…")
+    finally:
+        server.stop(cleanup=False)
+    out.info("stopped")
+    return 0
+
+
+def serve_task_app(out: "Output", host: str = "127.0.0.1", port: int | str = 8001,
+                   environment_api_keys: Sequence[str] | None = None) -> int:
+    """`inv local.task-app`: run the demo task app in the foreground until Ctrl-C (exit 0)."""
+    from ..errors import UsageError
+    from ..flags import parse_int
+    from ..redact import mask, register_secret
+
+    port_n = parse_int(port, "port", minimum=0) if not isinstance(port, int) else port
+    if not 0 <= port_n <= 65535:
+        raise UsageError(f"--port must be between 0 and 65535, got {port_n}")
+    keys, generated = _keys(environment_api_keys, "ENVIRONMENT_API_KEY", also=("DEV_ENVIRONMENT_API_KEY",))
+    server = TaskAppServer(host=host, port=port_n, environment_api_keys=keys or None)
+    if not generated:
+        register_secret(*server.environment_api_keys)
+    _foreground(out, server, "demo task app")
+    try:
+        out.result(f"  task URL    : {server.url}   (export TASK_APP_URL={server.url})")
+        for key in server.environment_api_keys:
+            out.result(f"  env key     : {key if generated else mask(key)}"
+                       + ("   (generated; clients send it as ENVIRONMENT_API_KEY)" if generated else ""))
+        out.info("press Ctrl-C to stop")
+        server.wait()
+    except KeyboardInterrupt:
+        out.info("stopping…")
+    finally:
+        server.stop()
+    out.info("stopped")
+    return 0
