@@ -70,6 +70,30 @@ def kind_of(job: Any, prefix: str) -> str:
 # -- updates -------------------------------------------------------------------------------------
 
 
+def interleave(events: list["Update"], points: list["Update"]) -> list["Update"]:
+    """Events and metric points of one round merged by `created_at` (each list keeps its order).
+
+    Without timestamps on both sides, events come first.
+    """
+    def stamp(update: Any) -> str | None:
+        body = update.event if isinstance(update, EventSeen) else update.point
+        value = body.get("created_at")
+        return value if isinstance(value, str) and value else None
+
+    if not all(stamp(u) for u in events + points):
+        return events + points
+    merged: list[Update] = []
+    i = j = 0
+    while i < len(events) and j < len(points):
+        if str(stamp(points[j])) < str(stamp(events[i])):
+            merged.append(points[j])
+            j += 1
+        else:
+            merged.append(events[i])
+            i += 1
+    return merged + events[i:] + points[j:]
+
+
 @dataclass(frozen=True)
 class StatusChange:
     status: str
@@ -155,10 +179,13 @@ class JobStreamer:
                                    method="GET", url=self.client.url(f"{self.prefix}/jobs/{self.job_id}"),
                                    hint="check the job id and --backend")
             self.job = job if isinstance(job, dict) else {}
-        updates += self._status(status_of(job))
+        status = self._status(status_of(job))
+        final = bool(status) and self.status in TERMINAL_STATUSES
+        updates += [] if final else status
         updates += self.poll_events_and_metrics(policy)
         updates += self._timeline(self.client.get_timeline(self.prefix, self.job_id, policy=policy))
-        return updates
+        # a final status reads best after the last events that led to it
+        return updates + (status if final else [])
 
     def poll_events_and_metrics(self, policy: "RetryPolicy | None" = None) -> list[Update]:
         """Events after the seq cursor and metric points after the step cursor (2 requests)."""
@@ -170,7 +197,7 @@ class JobStreamer:
         points = self.client.get_metrics(self.prefix, self.job_id, after_step=after_step,
                                          limit=self.page_limit, policy=policy)
         self.behind = len(events) >= self.page_limit or len(points) >= self.page_limit
-        return self._events(events) + self._metrics(points)
+        return interleave(self._events(events), self._metrics(points))
 
     # -- pure bookkeeping (unit-tested without HTTP) --------------------------------------------
 

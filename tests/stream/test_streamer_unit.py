@@ -160,9 +160,9 @@ def test_watch_json_records():
     watch_job(FakeClient(_finished_job()), "j1", kind="sft", out=out, stream_format="json")
     records = [json.loads(line) for line in stdout.getvalue().splitlines()]
     kinds = [r["record"] for r in records]
-    assert kinds == ["status", "event", "event", "event", "metric", "metric", "summary"]
+    assert kinds == ["event", "event", "event", "metric", "metric", "status", "summary"]
     assert records[-1]["exit_code"] == 0 and records[-1]["last_loss"] == 0.4
-    assert records[1]["type"] == "sft.worker.alive"  # machine output keeps everything
+    assert records[0]["type"] == "sft.worker.alive"  # machine output keeps everything
     assert "succeeded" in stderr.getvalue()
 
 

@@ -1,0 +1,142 @@
+"""watch_job against the embedded backend over real HTTP: ends, timeouts, outages, faults."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from stream_helpers import Captured, all_events, all_points, create_rl, create_sft, wait_status
+
+from synthlaunch.errors import PollTimeout
+from synthlaunch.stream import watch_job
+
+
+def _shown(cap: Captured) -> tuple[list[int], list[tuple[str, int]], list[str]]:
+    records = cap.records()
+    seqs = [r["seq"] for r in records if r["record"] == "event"]
+    points = [(r["name"], r["step"]) for r in records if r["record"] == "metric"]
+    statuses = [r["status"] for r in records if r["record"] == "status"]
+    return seqs, points, statuses
+
+
+def test_rl_job_succeeds_exit_0_every_event_once(backend):
+    client = backend.client()
+    job_id = create_rl(client, steps=8)
+    cap = Captured()
+    result = watch_job(client, job_id, kind="rl", out=cap.out, stream_format="json", poll_interval=0.05,
+                       poll_timeout=60)
+    assert result.exit_code == 0 and result.status == "succeeded" and result.kind == "rl"
+    seqs, points, statuses = _shown(cap)
+    assert seqs == [e["seq"] for e in all_events(client, job_id)]
+    assert sorted(points) == sorted((p["name"], p["step"]) for p in all_points(client, job_id))
+    assert ("train.loss", 0) in points and ("train.reward", 0) in points  # step 0 kept
+    assert len(statuses) == len(set(statuses)) and statuses[-1] == "succeeded"
+    assert cap.records()[-1]["record"] == "summary" and cap.records()[-1]["exit_code"] == 0
+    assert result.last_loss == pytest.approx([p for p in all_points(client, job_id)
+                                              if p["name"] == "train.loss"][-1]["value"])
+
+
+def test_sft_job_discovered_without_type_cli_lines(backend, tmp_path):
+    client = backend.client()
+    job_id = create_sft(client, tmp_path, steps=4)
+    cap = Captured()
+    result = watch_job(client, job_id, kind=None, out=cap.out, poll_interval=0.05, poll_timeout=60)
+    text = cap.stdout.getvalue()
+    assert result.exit_code == 0 and result.kind == "sft"
+    assert "status=succeeded" in text and "train.loss=" in text and "(step=0)" in text
+    assert "sft.job.completed (info)" in text
+    assert f"job {job_id} (sft) succeeded" in text
+
+
+def test_failed_job_exit_1(backend):
+    client = backend.client()
+    job_id = create_rl(client, steps=10, fail_at_step=3)
+    cap = Captured()
+    result = watch_job(client, job_id, kind="rl", out=cap.out, poll_interval=0.05, poll_timeout=60)
+    assert result.exit_code == 1 and result.status == "failed"
+    assert "rl.job.failed (error): emulated failure at step 3" in cap.stdout.getvalue()
+
+
+def test_cancelled_job_exit_1(backend_factory):
+    server = backend_factory(step_seconds=0.05)
+    client = server.client()
+    job_id = create_rl(client, steps=10_000)
+
+    def cancel_when_running() -> None:
+        other = server.client()
+        wait_status(other, job_id, {"running"})
+        other.cancel_job("rl", job_id)
+
+    thread = threading.Thread(target=cancel_when_running)
+    thread.start()
+    cap = Captured()
+    result = watch_job(client, job_id, kind="rl", out=cap.out, poll_interval=0.05, poll_timeout=60)
+    thread.join()
+    assert result.exit_code == 1 and result.status == "cancelled"
+    assert "status=cancelled" in cap.stdout.getvalue()
+
+
+def test_poll_timeout_exit_5_job_left_running(backend_factory):
+    server = backend_factory(step_seconds=0.05)
+    client = server.client()
+    job_id = create_rl(client, steps=10_000)
+    cap = Captured()
+    with pytest.raises(PollTimeout) as info:
+        watch_job(client, job_id, kind="rl", out=cap.out, poll_interval=0.1, poll_timeout=0.6)
+    assert info.value.exit_code == 5 and info.value.reported
+    err = cap.stderr.getvalue()
+    assert f"inv stream --job-id {job_id}" in err and f"inv cancel {job_id}" in err
+    assert client.get_job("rl", job_id)["status"] in ("queued", "running")
+
+
+def test_outage_in_the_middle_one_warning_one_reconnect_no_gaps(backend_factory):
+    server = backend_factory(step_seconds=0.03)
+    client = server.client()
+    job_id = create_rl(client, steps=40)
+    outage_done = threading.Event()
+
+    def outage() -> None:
+        other = server.client()
+        deadline = time.monotonic() + 30
+        while len(all_events(other, job_id)) < 8 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        server.stop(cleanup=False)
+        time.sleep(1.0)
+        server.start()
+        outage_done.set()
+
+    thread = threading.Thread(target=outage)
+    thread.start()
+    cap = Captured()
+    result = watch_job(client, job_id, kind="rl", out=cap.out, stream_format="json", poll_interval=0.05,
+                       poll_timeout=120)
+    thread.join()
+    assert outage_done.is_set()
+    assert result.exit_code == 0
+    err = cap.stderr.getvalue()
+    assert err.count("backend unreachable") == 1, err
+    assert err.count("reconnected to the backend") == 1, err
+    seqs, points, _ = _shown(cap)
+    assert seqs == [e["seq"] for e in all_events(client, job_id)]
+    assert seqs == list(range(1, len(seqs) + 1))
+    assert sorted(points) == sorted((p["name"], p["step"]) for p in all_points(client, job_id))
+
+
+def test_thirty_percent_faults_events_equal_server_events(backend_factory):
+    server = backend_factory(step_seconds=0.01,
+                             faults="path=/api/*,rate=0.3,kinds=429+503+500+drop,seed=11,retry_after=0.05")
+    client = server.client()
+    job_id = create_rl(client, steps=25)
+    cap = Captured()
+    result = watch_job(client, job_id, kind="rl", out=cap.out, stream_format="json", poll_interval=0.05,
+                       poll_timeout=120)
+    server.clear_faults()
+    assert result.exit_code == 0
+    seqs, points, statuses = _shown(cap)
+    server_seqs = [e["seq"] for e in all_events(client, job_id)]
+    assert seqs == server_seqs and len(seqs) == len(set(seqs))
+    assert seqs == list(range(1, len(seqs) + 1))
+    server_points = [(p["name"], p["step"]) for p in all_points(client, job_id)]
+    assert sorted(points) == sorted(server_points) and len(points) == len(set(points))
+    assert len(statuses) == len(set(statuses))
