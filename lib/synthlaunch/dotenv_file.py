@@ -183,7 +183,7 @@ def atomic_write_text(target: Path, text: str, *, mode: int = NEW_FILE_MODE) -> 
     folder = target.parent
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{target.name.lstrip('.')}.", suffix=".tmp")
     except OSError as exc:
         raise EnvError(f"cannot write {target}: {exc.strerror}",
                        hint="check that the folder exists and is writable") from None
