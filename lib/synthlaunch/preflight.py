@@ -266,15 +266,19 @@ def transport_diagnostic(url: str, base_url: str, reason: str) -> tuple[str, str
 
 def unreachable_row(check: str, exc: TaskAppUnreachable, base_url: str) -> CheckRow:
     detail, hint = transport_diagnostic(exc.url, base_url, exc.reason)
-    return CheckRow(check=check, target=exc.url, result="fail", status=None, latency_ms=exc.latency_ms,
+    return CheckRow(check=check, target=exc.url, result="fail", status=None, latency_ms=None,
                     detail=detail, hint=hint, retries=len(exc.retries))
 
 
 def _attempt_text(attempt: Any) -> str:
+    """`key sk_e…12 /health → HTTP 401` (or the error) for one attempt the backend reported."""
     if not isinstance(attempt, dict):
         return str(attempt)
-    where = next((str(attempt[k]) for k in ("url", "endpoint", "target", "candidate", "path", "key")
+    where = next((str(attempt[k]) for k in ("endpoint", "path", "url", "target", "candidate")
                   if attempt.get(k)), "")
+    key = attempt.get("key")
+    if key:
+        where = f"key {mask(key)} {where}".strip()
     status = attempt.get("status")
     outcome = f"HTTP {status}" if status not in (None, "", 0) else str(attempt.get("error") or "no answer")
     return f"{where} → {outcome}" if where else outcome
@@ -283,25 +287,32 @@ def _attempt_text(attempt: Any) -> str:
 def classify_verify(body: Any, task_url: str, backend_url: str) -> tuple[Result, str, str]:
     """(result, detail, hint) for a verify_task_app answer (contract row 1: `any_ok` must be true)."""
     body = body if isinstance(body, dict) else {}
-    attempts = [a for a in body.get("attempts") or [] if a is not None] if isinstance(
-        body.get("attempts"), list) else []
-    candidates = body.get("candidates_first15") if isinstance(body.get("candidates_first15"), list) else []
+    raw_attempts = body.get("attempts")
+    attempts = [a for a in raw_attempts if a is not None] if isinstance(raw_attempts, list) else []
+    raw_candidates = body.get("candidates_first15")
+    candidates = [str(c) for c in raw_candidates] if isinstance(raw_candidates, list) else []
     statuses = [a.get("status") for a in attempts if isinstance(a, dict)]
     if body.get("any_ok") is True:
         return "pass", "the backend reached the task app" + (
             f" (attempt statuses: {statuses})" if statuses else ""), ""
     tried = "; ".join(_attempt_text(a) for a in attempts[:15]) or "no attempts reported"
-    detail = f"the backend could not reach the task app with any key: any_ok=false; tried: {tried}"
-    if candidates:
-        detail += f"; candidates: {', '.join(str(c) for c in candidates)}"
+    detail = f"the backend could not use the task app with any of its keys (any_ok=false); tried: {tried}"
+    shown_keys = {mask(a.get("key")) for a in attempts if isinstance(a, dict) and a.get("key")}
+    if candidates and not {mask(c) for c in candidates} <= shown_keys:
+        detail += f"; candidates: {', '.join(candidates)}"
+    backend_detail = body.get("detail")
+    if isinstance(backend_detail, str) and backend_detail:
+        detail += f"; backend says: {backend_detail}"
+    answered = [s for s in statuses if s not in (None, "", 0)]
     if is_loopback(task_url) and not is_loopback(backend_url):
         hint = (f"the backend at {_host(backend_url)} cannot reach {_host(task_url)} on your machine: "
                 "expose the task app at a public URL (e.g. a tunnel) and pass it with --task-url")
-    elif statuses and all(s in (400, 401, 403) for s in statuses if s):
+    elif not answered:
+        hint = ("the backend got no answer from the task app: check that the task app is running and that "
+                "the task URL is reachable from the backend")
+    elif all(s in (400, 401, 403) for s in answered):
         hint = ("the task app rejects the environment keys the backend holds: start the task app with the "
                 "ENVIRONMENT_API_KEY registered with the backend")
-    elif not any(statuses):
-        hint = "the backend got no answer from the task app: check that the task URL is reachable from the backend"
     else:
         hint = "read the attempt statuses above; the task app's logs say why it refused"
     return "fail", detail, hint
@@ -470,7 +481,7 @@ def resolve_targets(out: "Output", *, configs: list[str], task_url: str | None, 
                       flag_values={TASK_APP_URL: task_url}, backend_flag=backend,
                       allow_insecure_http=allow_insecure_http)
     source = env.sources.get(TASK_APP_URL, "")
-    env_source = f"TASK_APP_URL (from {source})" if source else "TASK_APP_URL"
+    env_source = f"TASK_APP_URL, {source}" if source else "TASK_APP_URL"
     targets: list[Target] = []
     for cfg in loaded or [None]:
         picked = pick_task_url(task_url, None if task_url else env.task_url,

@@ -1,0 +1,96 @@
+"""`inv preflight` as a user runs it: a subprocess in a fresh folder, against the embedded servers."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from e2e.helpers import run, user_env, write_env
+
+from .helpers import dead_url
+
+pytestmark = pytest.mark.timeout(120)
+
+
+@pytest.fixture
+def folder(tmp_path):
+    (tmp_path / "tasks.py").write_text("from synthlaunch.tasks import ns  # noqa: F401\n")
+    return tmp_path
+
+
+def creds(backend, task_app, tmp_path, **extra):
+    return user_env(tmp_path, SYNTH_API_KEY=backend.api_key, ENVIRONMENT_API_KEY=task_app.environment_api_key,
+                    **extra)
+
+
+def test_passes_and_prints_a_table(folder, backend, task_app, tmp_path):
+    result = run(["inv", "preflight", "--task-url", task_app.url, "--backend", backend.root], folder,
+                 creds(backend, task_app, tmp_path))
+    assert result.code == 0, result.output
+    for word in ("backend.verify_task_app", "task_app.health", "task_app.task_info", "preflight passed"):
+        assert word in result.stdout
+    assert backend.api_key not in result.output and task_app.environment_api_key not in result.output
+
+
+def test_json_output_shape(folder, backend, task_app, tmp_path):
+    result = run(["inv", "preflight", "--task-url", task_app.url, "--backend", backend.root, "--json"], folder,
+                 creds(backend, task_app, tmp_path))
+    assert result.code == 0, result.output
+    doc = json.loads(result.stdout)  # stdout holds exactly one JSON document
+    assert doc["ok"] is True and doc["exit_code"] == 0 and doc["task_url"] == task_app.url
+    assert doc["backend_url"] == backend.api_url
+    assert [c["check"] for c in doc["checks"]] == ["backend.verify_task_app", "task_app.health",
+                                                   "task_app.task_info"]
+    for check in doc["checks"]:
+        assert set(check) == {"check", "target", "result", "status", "latency_ms", "detail", "hint", "retries"}
+        assert check["result"] == "pass" and check["status"] == 200
+    assert "preflight passed" in result.stderr  # human text goes to stderr with --json
+
+
+def test_task_url_from_env_file(folder, backend, task_app, tmp_path):
+    write_env(folder / "creds.env", SYNTH_API_KEY=backend.api_key,
+              ENVIRONMENT_API_KEY=task_app.environment_api_key, TASK_APP_URL=task_app.url)
+    result = run(["inv", "preflight", "--env-file", "creds.env", "--backend", backend.root], folder,
+                 user_env(tmp_path))
+    assert result.code == 0, result.output
+    assert "(from TASK_APP_URL, file ./creds.env)" in result.stdout
+
+
+def test_task_app_down_exits_3_with_the_fix(folder, backend, task_app, tmp_path):
+    url = dead_url()
+    result = run(["inv", "preflight", "--task-url", url, "--backend", backend.root, "--json"], folder,
+                 creds(backend, task_app, tmp_path))
+    assert result.code == 3, result.output
+    doc = json.loads(result.stdout)
+    assert doc["ok"] is False and doc["exit_code"] == 3
+    assert {c["check"]: c["result"] for c in doc["checks"]} == {
+        "backend.verify_task_app": "fail", "task_app.health": "fail", "task_app.task_info": "fail"}
+    assert f"nothing is listening at {url}" in result.stderr and "inv local.task-app" in result.stderr
+    assert "retrying GET" in result.stderr  # one log line per retry
+
+
+def test_wrong_key_exits_3_and_masks_it(folder, backend, task_app, tmp_path):
+    wrong = "env_wrong_" + "7" * 24
+    env = user_env(tmp_path, SYNTH_API_KEY=backend.api_key, ENVIRONMENT_API_KEY=wrong)
+    result = run(["inv", "preflight", "--task-url", task_app.url, "--backend", backend.root], folder, env)
+    assert result.code == 3, result.output
+    assert "rejected ENVIRONMENT_API_KEY (env_…77)" in result.stdout
+    assert wrong not in result.output
+
+
+def test_backend_unreachable_exits_4(folder, backend, task_app, tmp_path):
+    result = run(["inv", "preflight", "--task-url", task_app.url, "--backend", dead_url()], folder,
+                 creds(backend, task_app, tmp_path))
+    assert result.code == 4, result.output
+    assert "backend unreachable" in result.output and "inv local.backend" in result.output
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["--task-url", "not-a-url"], "is not an http(s) URL"),
+    (["--task-url", "http://task.example.com"], "--allow-insecure-http"),
+    ([], "TASK_APP_URL"),
+])
+def test_invalid_input_exits_2(folder, backend, task_app, tmp_path, args, needle):
+    result = run(["inv", "preflight", "--backend", backend.root, *args], folder, creds(backend, task_app, tmp_path))
+    assert result.code == 2, result.output
+    assert needle in result.stderr and "Traceback" not in result.output
