@@ -74,6 +74,16 @@ def load_and_validate(path: str | Path, *, type_override: str = "auto", model: s
     """
     path = Path(path)
     data, lines, _ = load_toml(path)
+    return validate_document(data, path=path, lines=lines, type_override=type_override, model=model,
+                             dataset=dataset, allow_experimental=allow_experimental, env=env, check_files=check_files)
+
+
+def validate_document(data: dict[str, Any], *, path: Path, lines: KeyLines | None = None,
+                      type_override: str = "auto", model: str | None = None, dataset: str | Path | None = None,
+                      allow_experimental: bool | None = None, env: Mapping[str, str] = os.environ,
+                      check_files: bool = True) -> LoadedConfig:
+    """`load_and_validate` for an already parsed document (dataset paths resolve against `path`'s folder)."""
+    lines = lines if lines is not None else KeyLines()
     rep = Reporter(str(path), lines)
     job_type = decide_type(data, type_override, rep)
     model = model.strip() if isinstance(model, str) and model.strip() else None

@@ -57,10 +57,13 @@ def describe(value: Any) -> str:
             else "a date/time")
     if isinstance(value, (Mapping, list)):
         return kind
+    return f"{literal(value)} ({kind})"
+
+
+def literal(value: Any) -> str:
+    """A short TOML-like literal of a scalar value (strings in double quotes, truncated)."""
     text = repr(value) if not isinstance(value, str) else '"' + value.replace('"', '\\"') + '"'
-    if len(text) > 60:
-        text = text[:57] + "..."
-    return f"{text} ({kind})"
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 @dataclass(frozen=True)
@@ -151,7 +154,7 @@ def check_value(key: str, spec: Key, value: Any, rep: Reporter) -> bool:
         rep.error(key, f"expected {spec.expected()}, got {describe(value)}")
         return False
     if spec.choices and str(value).strip().lower() not in spec.choices:
-        rep.error(key, f"unsupported value {describe(value)}", spec.expected())
+        rep.error(key, f"unsupported value {literal(value)}", spec.expected())
         return False
     if spec.nonempty and isinstance(value, str) and not value.strip():
         rep.error(key, "must not be empty", spec.expected())
