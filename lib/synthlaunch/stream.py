@@ -327,9 +327,22 @@ def make_renderer(stream_format: str, out: "Output", *, job_id: str, kind: str |
     return CliRenderer(out, job_id=job_id)
 
 
-def reattach_hint(job_id: str) -> str:
-    return (f"the job keeps running on the backend; reattach with `inv stream --job-id {job_id}`, "
-            f"or cancel it with `inv cancel {job_id}`")
+def reattach_commands(job_id: str, base_url: str | None = None) -> tuple[str, str]:
+    """The commands that reattach to and cancel a job (`--backend` added unless it is the hosted one)."""
+    from .backend_url import HOSTED_ROOT
+
+    suffix = ""
+    if base_url:
+        root = base_url.rstrip("/")
+        root = root[: -len("/api")] if root.endswith("/api") else root
+        if root != HOSTED_ROOT:
+            suffix = f" --backend {root}"
+    return f"inv stream --job-id {job_id}{suffix}", f"inv cancel {job_id}{suffix}"
+
+
+def reattach_hint(job_id: str, base_url: str | None = None) -> str:
+    attach, cancel = reattach_commands(job_id, base_url)
+    return f"the job keeps running on the backend; reattach with `{attach}`, or cancel it with `{cancel}`"
 
 
 def _parse_time(value: Any) -> datetime | None:
@@ -392,6 +405,9 @@ class _Watch:
         self.trouble_since = None
         self.outage_announced = False
 
+    def hint(self) -> str:
+        return reattach_hint(self.streamer.job_id, self.streamer.client.base_url)
+
     def remaining(self) -> float:
         return self.poll_timeout - (self.clock() - self.started)
 
@@ -422,11 +438,11 @@ class _Watch:
                 raise BackendUnreachable(
                     f"the backend stayed unreachable until the poll timeout ({self.poll_timeout:g}s) "
                     f"expired: {exc.message}", method=exc.method, url=exc.url,
-                    hint=(exc.hint + "; " if exc.hint else "") + reattach_hint(self.streamer.job_id),
+                    hint=(exc.hint + "; " if exc.hint else "") + self.hint(),
                 ) from exc
             except BackendError as exc:
                 if exc.status is not None and exc.status >= 500 and self.remaining() <= 0:
-                    exc.hint = (exc.hint + "; " if exc.hint else "") + reattach_hint(self.streamer.job_id)
+                    exc.hint = (exc.hint + "; " if exc.hint else "") + self.hint()
                 raise
             self._call_ok()
             return updates
@@ -443,7 +459,7 @@ class _Watch:
                 raise PollTimeout(
                     f"job {streamer.job_id} is still {streamer.status or 'running'} after the poll timeout "
                     f"({self.poll_timeout:g}s, --poll-timeout)", job_id=streamer.job_id,
-                    hint=reattach_hint(streamer.job_id))
+                    hint=self.hint())
             if not streamer.behind:
                 self.sleep(min(self.poll_interval, remaining))
         self._drain()
@@ -517,12 +533,13 @@ def _interrupted(client: "SynthClient", streamer: JobStreamer, renderer: Rendere
                  watch: _Watch) -> Interrupted:
     """Ctrl-C: leave the job running (say how to come back), or cancel it when asked to."""
     job_id = streamer.job_id
+    attach, cancel_cmd = reattach_commands(job_id, client.base_url)
     if not cancel:
         renderer.notice(f"stopped watching job {job_id}; it is still running on the backend", warning=True)
-        renderer.notice(f"  reattach: inv stream --job-id {job_id}")
-        renderer.notice(f"  cancel:   inv cancel {job_id}")
+        renderer.notice(f"  reattach: {attach}")
+        renderer.notice(f"  cancel:   {cancel_cmd}")
         exc = Interrupted(f"interrupted: stopped watching job {job_id} (still running)",
-                          hint=reattach_hint(job_id))
+                          hint=reattach_hint(job_id, client.base_url))
         exc.reported = True
         return exc
     try:
@@ -533,7 +550,7 @@ def _interrupted(client: "SynthClient", streamer: JobStreamer, renderer: Rendere
     except (SynthlaunchError, KeyboardInterrupt) as err:
         text = err.message if isinstance(err, SynthlaunchError) else "interrupted again"
         renderer.notice(f"could not cancel job {job_id} ({text}); it may still be running: "
-                        f"cancel it with `inv cancel {job_id}`", warning=True)
+                        f"cancel it with `{cancel_cmd}`", warning=True)
     else:
         renderer.notice(f"cancelled job {job_id} on Ctrl-C (--cancel-on-interrupt)", warning=True)
     exc = Interrupted(f"interrupted: job {job_id} cancelled on request")

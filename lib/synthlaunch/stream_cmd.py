@@ -45,17 +45,25 @@ def run_stream(out: Output, *, job_id: str, type_: str | None = None, backend: s
 
 JOB_COLUMNS = (("id", ("job_id", "id")), ("type", ("job_type", "type", "training_type")),
                ("status", ("status", "state")), ("model", ("model", "base_model")),
-               ("created", ("created_at",)), ("updated", ("updated_at",)))
+               ("created", ("created_at",)))
+
+
+def short_time(value: Any) -> str:
+    """`2026-01-02T03:04:05.678Z` → `2026-01-02 03:04:05` (other text unchanged)."""
+    text = str(value)
+    if len(text) >= 19 and text[10] == "T":
+        return text[:10] + " " + text[11:19]
+    return text
 
 
 def job_row(job: dict[str, Any]) -> list[str]:
     """A table row of a job record: the first present field of each column."""
     row = []
-    for _, keys in JOB_COLUMNS:
+    for name, keys in JOB_COLUMNS:
         value = next((job.get(k) for k in keys if job.get(k) not in (None, "")), "")
-        if not value and keys[0] == "model" and isinstance(job.get("data"), dict):
+        if not value and name == "model" and isinstance(job.get("data"), dict):
             value = job["data"].get("model") or job["data"].get("base_model") or ""
-        row.append(str(value))
+        row.append(short_time(value) if name == "created" else str(value))
     return row
 
 

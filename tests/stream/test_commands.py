@@ -1,0 +1,138 @@
+"""`inv stream`, `inv jobs`, `inv cancel` as a user runs them: subprocesses against the embedded backend."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from stream_helpers import create_rl, wait_status
+
+INV = str(Path(sys.executable).parent / "inv")
+SCRUB = ("SYNTH_API_KEY", "BACKEND_BASE_URL", "BACKEND_OVERRIDE", "SYNTH_BACKEND_URL_OVERRIDE")
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "tasks.py").write_text("from synthlaunch.tasks import ns  # noqa: F401\n")
+    return tmp_path
+
+
+def _env(server) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in SCRUB}
+    env.update({"SYNTH_API_KEY": server.api_key, "CI": "true", "NO_COLOR": "1", "COLUMNS": "120"})
+    return env
+
+
+def _inv(project: Path, server, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([INV, *args, "--backend", server.root], cwd=project, env=_env(server),
+                          capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+
+
+def test_inv_stream_succeeded_and_json(project, backend):
+    client = backend.client()
+    job_id = create_rl(client, steps=5)
+    done = _inv(project, backend, "stream", "--job-id", job_id, "--poll-interval", "0.05")
+    assert done.returncode == 0, done.stderr
+    assert "status=succeeded" in done.stdout and "train.loss=" in done.stdout
+    assert backend.api_key not in done.stdout + done.stderr  # the key is only ever shown masked
+
+    as_json = _inv(project, backend, "stream", "--job-id", job_id, "--json", "--poll-interval", "0.05")
+    assert as_json.returncode == 0
+    records = [json.loads(line) for line in as_json.stdout.splitlines()]  # stdout is only NDJSON
+    assert records[-1]["record"] == "summary" and records[-1]["status"] == "succeeded"
+    assert [r["seq"] for r in records if r["record"] == "event"] == list(range(1, 5 + 4))
+
+
+def test_inv_stream_failed_exit_1(project, backend):
+    job_id = create_rl(backend.client(), steps=6, fail_at_step=2)
+    done = _inv(project, backend, "stream", "--job-id", job_id, "--type", "rl", "--poll-interval", "0.05")
+    assert done.returncode == 1
+    assert "status=failed" in done.stdout
+
+
+def test_inv_stream_poll_timeout_exit_5(project, backend_factory):
+    server = backend_factory(step_seconds=0.05)
+    job_id = create_rl(server.client(), steps=10_000)
+    done = _inv(project, server, "stream", "--job-id", job_id, "--poll-timeout", "0.5", "--poll-interval", "0.1")
+    assert done.returncode == 5
+    assert f"inv stream --job-id {job_id}" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_inv_stream_bad_flags_exit_2(project, backend):
+    done = _inv(project, backend, "stream", "--job-id", "x", "--stream-format", "fancy")
+    assert done.returncode == 2 and "--stream-format" in done.stderr
+
+
+def _start_stream(project: Path, server, job_id: str, *extra: str) -> tuple[subprocess.Popen[str], queue.Queue]:
+    proc = subprocess.Popen([INV, "stream", "--job-id", job_id, "--backend", server.root,
+                             "--poll-interval", "0.1", *extra],
+                            cwd=project, env=_env(server), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            stdin=subprocess.DEVNULL, text=True)
+    lines: queue.Queue = queue.Queue()
+    assert proc.stdout is not None
+    threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True).start()
+    return proc, lines
+
+
+def _wait_for(lines: queue.Queue, needle: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
+        if needle in line:
+            return
+
+
+@pytest.mark.parametrize("cancel", [False, True], ids=["leave-running", "cancel-on-interrupt"])
+def test_ctrl_c_exit_130(project, backend_factory, cancel):
+    server = backend_factory(step_seconds=0.05)
+    client = server.client()
+    job_id = create_rl(client, steps=10_000)
+    proc, lines = _start_stream(project, server, job_id, *(["--cancel-on-interrupt"] if cancel else []))
+    try:
+        _wait_for(lines, "train.loss=")  # it is streaming
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    stderr = proc.stderr.read() if proc.stderr else ""
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    if cancel:
+        assert f"cancelled job {job_id}" in stderr
+        assert client.get_job("rl", job_id)["status"] == "cancelled"
+    else:
+        assert f"inv stream --job-id {job_id}" in stderr and f"inv cancel {job_id}" in stderr
+        assert client.get_job("rl", job_id)["status"] == "running"
+
+
+def test_inv_jobs_table_json_and_cancel(project, backend_factory):
+    server = backend_factory(step_seconds=0.05)
+    client = server.client()
+    done_id = create_rl(client, steps=2)
+    wait_status(client, done_id, {"succeeded"})
+    running_id = create_rl(client, steps=10_000)
+    wait_status(client, running_id, {"running"})
+
+    table = _inv(project, server, "jobs")
+    assert table.returncode == 0, table.stderr
+    rows = {line.split()[0]: line for line in table.stdout.splitlines() if line.startswith("job_")}
+    assert "succeeded" in rows[done_id] and "running" in rows[running_id]
+
+    listed = _inv(project, server, "jobs", "--json", "--status", "running")
+    assert [j["id"] for j in json.loads(listed.stdout)["jobs"]] == [running_id]
+
+    cancelled = _inv(project, server, "cancel", running_id)
+    assert cancelled.returncode == 0 and "cancelled" in cancelled.stdout
+    assert client.get_job("rl", running_id)["status"] == "cancelled"
+
+    missing = _inv(project, server, "cancel", "job_does_not_exist")
+    assert missing.returncode == 4 and "not found" in missing.stderr
