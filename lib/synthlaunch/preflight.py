@@ -447,13 +447,15 @@ def pick_task_url(flag: str | None, env_url: str | None, config_url: str | None,
     return None
 
 
-def _load_rl_configs(configs: list[str]) -> list[Any]:
+def _load_rl_configs(out: "Output", configs: list[str]) -> list[Any]:
     """Validate every config first (no network, no secrets read); only RL configs make sense here."""
     from .config import load_and_validate
 
     loaded = []
     for path in configs:
-        cfg = load_and_validate(path)
+        cfg = load_and_validate(path, check_files=False)  # datasets do not matter to preflight
+        for warning in getattr(cfg, "warnings", None) or []:
+            out.warn(str(warning))
         if getattr(cfg, "type", "rl") != "rl":
             raise UsageError(f"{path} is an {str(cfg.type).upper()} config: preflight checks RL task apps only",
                              hint="pass an RL config, or --task-url URL without a config")
@@ -474,7 +476,7 @@ def resolve_targets(out: "Output", *, configs: list[str], task_url: str | None, 
 
     from .env import TASK_APP_URL, required_keys, resolve_env
 
-    loaded = _load_rl_configs(configs)
+    loaded = _load_rl_configs(out, configs)
     url_known = bool(task_url) or (bool(loaded) and all(_config_url(cfg, {}) for cfg in loaded))
     env = resolve_env(out, required=required_keys("rl", task_url_known=url_known), env_files=env_files,
                       search_dirs=[Path.cwd(), *(Path(cfg.path).parent for cfg in loaded)],

@@ -94,3 +94,53 @@ def test_invalid_input_exits_2(folder, backend, task_app, tmp_path, args, needle
     result = run(["inv", "preflight", "--backend", backend.root, *args], folder, creds(backend, task_app, tmp_path))
     assert result.code == 2, result.output
     assert needle in result.stderr and "Traceback" not in result.output
+
+
+# -- pipelines: `inv validate --config X preflight --config X` -------------------------------------
+
+REPO_CONFIG = __import__("pathlib").Path(__file__).resolve().parents[2] / "configs" / "rl" / "demo.toml"
+
+
+def rl_config(folder, name="rl.toml", **replace):
+    text = REPO_CONFIG.read_text()
+    for old, new in replace.items():
+        assert old in text
+        text = text.replace(old, new)
+    (folder / name).write_text(text)
+    return name
+
+
+def pipeline(cfg, backend):
+    return ["inv", "validate", "--config", cfg, "preflight", "--config", cfg, "--backend", backend.root]
+
+
+def test_pipeline_runs_both(folder, backend, task_app, tmp_path):
+    cfg = rl_config(folder, **{'task_url = "http://127.0.0.1:8001"': f'task_url = "{task_app.url}"'})
+    result = run(pipeline(cfg, backend), folder, creds(backend, task_app, tmp_path))
+    assert result.code == 0, result.output
+    assert f"ok: {cfg}" in result.stdout and "preflight passed" in result.stdout
+    assert f"(from [services].task_url of {cfg})" in result.stdout
+
+
+def test_pipeline_stops_at_an_invalid_config(folder, backend, task_app, tmp_path):
+    cfg = rl_config(folder, **{"gpu_count = 2": 'gpu_count = "two"'})
+    result = run(pipeline(cfg, backend), folder, creds(backend, task_app, tmp_path, TASK_APP_URL=task_app.url))
+    assert result.code == 2, result.output
+    assert "[compute].gpu_count" in result.stderr
+    assert "preflight" not in result.output  # the second task never ran
+
+
+def test_pipeline_preflight_failure_is_exit_3(folder, backend, task_app, tmp_path):
+    url = dead_url()
+    cfg = rl_config(folder, **{'task_url = "http://127.0.0.1:8001"': f'task_url = "{url}"'})
+    result = run(pipeline(cfg, backend), folder, creds(backend, task_app, tmp_path))
+    assert result.code == 3, result.output
+    assert f"ok: {cfg}" in result.stdout and f"nothing is listening at {url}" in result.stdout
+
+
+def test_preflight_refuses_an_sft_config(folder, backend, task_app, tmp_path):
+    sft = REPO_CONFIG.parent.parent / "sft" / "demo.toml"
+    (folder / "sft.toml").write_text(sft.read_text())
+    result = run(["inv", "preflight", "--config", "sft.toml", "--backend", backend.root], folder,
+                 creds(backend, task_app, tmp_path))
+    assert result.code == 2 and "preflight checks RL task apps only" in result.stderr, result.output
