@@ -160,11 +160,14 @@ def preflight(c, config=None, task_url=None, backend=None, env_file=None, json=F
 
 @task(iterable=["config"], auto_shortflags=False,
       help=_help("config", "type_", "dataset", "model", "allow_experimental", "no_allow_experimental",
-                 "json", "debug", "quiet", "examples"))
+                 "json", "debug", "quiet", "examples", "no_input"))
 def validate(c, config=None, type_="auto", dataset=None, model=None, allow_experimental=False,
-             no_allow_experimental=False, examples=None, json=False, debug=False, quiet=False):
-    """Validate configs and the datasets they name, without any network. Exit 0 valid, 2 invalid."""
-    _run("validate:run_validate", json=json, quiet=quiet, debug=debug, no_input=True,
+             no_allow_experimental=False, examples=None, json=False, debug=False, quiet=False, no_input=False):
+    """Validate configs and the datasets they name, without any network. Exit 0 valid, 2 invalid.
+
+    Without --config: discovered configs, picked by number on a terminal (an error listing them otherwise).
+    """
+    _run("validate:run_validate", json=json, quiet=quiet, debug=debug, no_input=no_input,
          configs=list(config or []), type_=type_, dataset=dataset, model=model,
          allow_experimental=allow_experimental, no_allow_experimental=no_allow_experimental,
          examples=examples)
