@@ -140,3 +140,27 @@ def test_thirty_percent_faults_events_equal_server_events(backend_factory):
     server_points = [(p["name"], p["step"]) for p in all_points(client, job_id)]
     assert sorted(points) == sorted(server_points) and len(points) == len(set(points))
     assert len(statuses) == len(set(statuses))
+
+
+def test_at_most_four_requests_per_round_counted_on_the_wire(backend):
+    from requests.adapters import HTTPAdapter
+
+    from synthlaunch.stream import JobStreamer
+
+    sent: list[str] = []
+
+    class Counting(HTTPAdapter):
+        def send(self, request, *args, **kwargs):
+            sent.append(f"{request.method} {request.path_url}")
+            return super().send(request, *args, **kwargs)
+
+    client = backend.client()
+    job_id = create_rl(client, steps=10_000)
+    client.session.mount("http://", Counting())
+    streamer = JobStreamer(client, job_id, kind="rl")
+    for _ in range(5):
+        sent.clear()
+        streamer.poll()
+        assert len(sent) <= 4, sent
+        assert all("/api/rl/jobs/" in line for line in sent)  # RL read on the rl paths, no fallback
+    client.cancel_job("rl", job_id)
