@@ -14,8 +14,8 @@ Exit codes of `run_preflight`: 0 all pass (warnings allowed), 2 invalid input, 3
 
 from __future__ import annotations
 
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Literal
 from urllib.parse import urlsplit
@@ -347,6 +347,34 @@ def _task_app_row(check: str, probe: Callable[[], TaskAppAnswer], key: str, base
     return classify_health(answer, key) if check == CHECK_HEALTH else classify_task_info(answer, key)
 
 
+def run_concurrently(calls: list[Callable[[], Any]]) -> list[Any]:
+    """Each call in its own daemon thread; results in order; the first exception re-raised.
+
+    Daemon threads (not an executor) so that Ctrl-C returns at once instead of waiting for
+    requests still inside their timeouts and retries.
+    """
+    results: list[Any] = [None] * len(calls)
+    errors: list[BaseException | None] = [None] * len(calls)
+
+    def work(i: int) -> None:
+        try:
+            results[i] = calls[i]()
+        except BaseException as exc:  # re-raised in the caller's thread
+            errors[i] = exc
+
+    threads = [threading.Thread(target=work, args=(i,), name=f"preflight-{i}", daemon=True)
+               for i in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        while thread.is_alive():
+            thread.join(0.2)  # short joins keep the main thread responsive to signals
+    for error in errors:
+        if error is not None:
+            raise error
+    return results
+
+
 def run_checks(client: "SynthClient", task_url: str, environment_api_key: str, *,
                aliases: list[str] | None = None, policy: RetryPolicy | None = None,
                on_retry: Callable[[str], None] | None = None) -> PreflightReport:
@@ -371,11 +399,11 @@ def run_checks(client: "SynthClient", task_url: str, environment_api_key: str, *
 
     client.on_retry = note_verify_retry  # only verify uses the client while the checks run
     try:
-        with ThreadPoolExecutor(max_workers=3, thread_name_prefix="preflight") as pool:
-            verify = pool.submit(_verify_row, client, task_url, policy, report, verify_retries)
-            health = pool.submit(_task_app_row, CHECK_HEALTH, app.health, environment_api_key, task_url)
-            info = pool.submit(_task_app_row, CHECK_TASK_INFO, app.task_info, environment_api_key, task_url)
-            report.rows = [verify.result(), health.result(), info.result()]
+        report.rows = run_concurrently([
+            lambda: _verify_row(client, task_url, policy, report, verify_retries),
+            lambda: _task_app_row(CHECK_HEALTH, app.health, environment_api_key, task_url),
+            lambda: _task_app_row(CHECK_TASK_INFO, app.task_info, environment_api_key, task_url),
+        ])
     finally:
         client.on_retry = previous
     return report

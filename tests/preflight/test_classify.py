@@ -161,3 +161,27 @@ def test_check_task_url():
         check_task_url("http://task.example.com")
     assert "ENVIRONMENT_API_KEY" in env_info.value.message and "--allow-insecure-http" in env_info.value.hint
     assert check_task_url("http://task.example.com", allow_insecure_http=True) == "http://task.example.com"
+
+
+def test_run_concurrently_runs_together_keeps_order_and_reraises():
+    import threading
+
+    import pytest
+
+    from synthlaunch.preflight import run_concurrently
+
+    barrier = threading.Barrier(3, timeout=30)  # breaks unless all three calls run at the same time
+
+    def call(value):
+        def inner():
+            barrier.wait()
+            return value
+        return inner
+
+    assert run_concurrently([call("a"), call("b"), call("c")]) == ["a", "b", "c"]
+
+    def boom():
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        run_concurrently([lambda: 1, boom])
