@@ -10,6 +10,7 @@ one, never a partial one.
 from __future__ import annotations
 
 import io
+import logging
 import os
 import re
 import stat
@@ -27,6 +28,9 @@ _SINGLE_QUOTED = re.compile(r"'((?:\\.|[^'\\])*)'", re.DOTALL)
 _DOUBLE_QUOTED = re.compile(r'"((?:\\.|[^"\\])*)"', re.DOTALL)
 _DOUBLE_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 BOM = "\ufeff"
+# python-dotenv logs unparsable lines itself, bypassing redaction and --json; we report them
+# through `unparsable_lines` instead (env.py warns via Output).
+logging.getLogger("dotenv.main").setLevel(logging.ERROR)
 
 
 def read_values(path: str | os.PathLike[str]) -> dict[str, str | None]:
@@ -50,6 +54,17 @@ def read_values(path: str | os.PathLike[str]) -> dict[str, str | None]:
                        hint="save the file as UTF-8") from None
     except OSError as exc:
         raise EnvError(f"env file {os.fspath(path)} cannot be read: {exc.strerror}") from None
+
+
+def unparsable_lines(path: str | os.PathLike[str]) -> list[int]:
+    """Line numbers (1-based) of statements python-dotenv cannot parse (they are ignored)."""
+    from dotenv.parser import parse_stream
+
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return [b.original.line for b in parse_stream(fh) if b.error]
+    except (OSError, UnicodeDecodeError):
+        return []
 
 
 def parse_text(text: str) -> dict[str, str | None]:

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from . import prompts
 from .backend_url import VARIABLES as BACKEND_VARIABLES
 from .backend_url import resolve_backend
-from .dotenv_file import read_values, write_keys
+from .dotenv_file import read_values, unparsable_lines, write_keys
 from .errors import EnvError
 from .redact import is_sensitive_name, mask, register_secret
 from .render.console import Output
@@ -231,7 +231,11 @@ def resolve_env(out: Output, *, required: list[str], env_files: Iterable[str | o
 
     def file_layers(paths: list[Path]) -> list[_Layer]:
         # later --env-file files override earlier ones: highest precedence first
-        return [_Layer(f"file {prompts.display_path(p)}", read_values(p)) for p in reversed(paths)]
+        layers = [_Layer(f"file {prompts.display_path(p)}", read_values(p)) for p in reversed(paths)]
+        for path in paths:
+            for line in unparsable_lines(path):
+                out.warn(f"{prompts.display_path(path)}:{line}: cannot parse this line; it is ignored")
+        return layers
 
     chosen: Path | None = None
     if env_files:

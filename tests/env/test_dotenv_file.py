@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import stat
 
 import pytest
@@ -20,8 +21,12 @@ KEY = "SYNTH_API_KEY"
 def other_text(text: str, key: str) -> str:
     """The file's text without the bindings of `key` (what must not change)."""
     body = text.lstrip("\ufeff")
-    kept = "".join(b.original.string for b in parse_stream(io.StringIO(body, newline="")) if b.key != key)
-    return kept.rstrip("\r\n")
+    kept = []
+    for b in parse_stream(io.StringIO(body, newline="")):
+        text_ = b.original.string
+        # a binding's leading whitespace (blank lines before it) is not part of the key's line
+        kept.append(text_ if b.key != key else re.match(r"\s*", text_).group(0))
+    return "".join(kept).rstrip("\r\n")
 
 
 # -- examples ------------------------------------------------------------------------------------

@@ -216,3 +216,12 @@ def test_discovery_skips_vcs_virtualenvs_and_node_modules(tmp_path):
     (tmp_path / ".env.example").write_text("X=\n")
     found = [p.relative_to(tmp_path).as_posix() for p in discover_env_files([tmp_path])]
     assert found == [".env", "prod.env", "pkg/sub/.env"]
+
+
+def test_unparsable_lines_are_reported_through_output(home):
+    envfile = home / "bad.env"
+    envfile.write_text(f"SYNTH_API_KEY={SK}\nA=\"unterminated\n")
+    out, _, stderr = make_out()
+    env = resolve_env(out, required=["SYNTH_API_KEY"], env_files=[envfile], environ={})
+    assert env.synth_api_key == SK
+    assert "warning: ./bad.env:2: cannot parse this line; it is ignored" in stderr.getvalue()
