@@ -53,24 +53,27 @@ def _dataset_validator() -> Callable[..., Any] | None:
     return validate_dataset
 
 
-def check_dataset(path: Path, *, examples: int | None = None, what: str = "dataset") -> list[Problem]:
-    """Problems of one dataset file: the dataset validator's, or (until it exists) that the file exists."""
+def check_dataset(path: Path, *, examples: int | None = None,
+                  what: str = "dataset") -> tuple[list[Problem], list[Problem]]:
+    """(errors, warnings) of one dataset file: the dataset validator's, or (without it) that the file exists."""
     validator = _dataset_validator()
     if validator is None:
-        if not path.is_file():
-            return [Problem(f"{what} not found", path=str(path))]
-        return []
+        return ([] if path.is_file() else [Problem(f"{what} not found", path=str(path))]), []
+    params = inspect.signature(validator).parameters
     kwargs: dict[str, Any] = {}
-    if examples is not None and "examples" in inspect.signature(validator).parameters:
-        kwargs["examples"] = examples
+    if examples is not None:
+        for name in ("limit", "examples"):
+            if name in params:
+                kwargs[name] = examples
+                break
     try:
-        validator(path, **kwargs)
+        report = validator(path, **kwargs)
     except DatasetError as exc:
-        problems = list(exc.problems)
+        problems = list(exc.problems) or [Problem(exc.message, path=str(path))]
         if exc.more:
             problems.append(Problem(f"... and {exc.more} more problem(s)", path=str(path)))
-        return problems
-    return []
+        return problems, []
+    return [], [Problem(str(w), path=str(path)) for w in getattr(report, "warnings", None) or []]
 
 
 def validate_one(path: Path, *, type_: str = "auto", dataset: str | None = None, model: str | None = None,
@@ -95,10 +98,12 @@ def validate_one(path: Path, *, type_: str = "auto", dataset: str | None = None,
     if cfg.type == "sft":
         _, dropped = build_sft_body(cfg, training_file_id=None, model=model)
         report.warnings += dropped
-        if cfg.dataset_path is not None:
-            report.errors += check_dataset(cfg.dataset_path, examples=examples, what="training dataset")
-        if cfg.validation_path is not None:
-            report.errors += check_dataset(cfg.validation_path, what="validation dataset")
+        for dataset_path, what, limit in ((cfg.dataset_path, "training dataset", examples),
+                                          (cfg.validation_path, "validation dataset", None)):
+            if dataset_path is not None:
+                errors, warnings = check_dataset(dataset_path, examples=limit, what=what)
+                report.errors += errors
+                report.warnings += warnings
     elif examples is not None:
         report.warnings.append(Problem("--examples applies to SFT configs only; ignored for this RL config",
                                        path=str(path)))
@@ -134,12 +139,12 @@ def run_validate(out: Output, configs: list[str] | None = None, type_: str = "au
 
 
 def _show(out: Output, report: ConfigReport) -> None:
-    kind = (report.type or "unknown type").upper() if report.type else "unknown type"
+    kind = report.type.upper() if report.type else "unknown type"
     for warning in report.warnings:
         out.warn(str(warning))
     if report.ok:
         out.result(f"ok: {report.path} ({kind})")
         return
-    out.error(f"{report.path}: invalid {kind} config, {len(report.errors)} problem(s):")
+    out.error(f"{report.path} ({kind}): {len(report.errors)} problem(s):")
     for problem in report.errors:
         out.write(f"  {problem}", stream=out.stderr)

@@ -107,3 +107,22 @@ def test_picker_on_a_terminal(tmp_path: Path) -> None:
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
+
+
+def test_datasets_named_by_the_config_are_validated(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(SFT_MIN + '\n[data]\nvalidation_path = "val.jsonl"\n')
+    (tmp_path / "train.jsonl").write_text('{"messages": [{"role": "user", "content": "x"}]}\n{"messages": []}\n')
+    (tmp_path / "val.jsonl").write_text("not json\n")
+    proc = run("--config", str(cfg), "--json")
+    assert proc.returncode == 2
+    errors = json.loads(proc.stdout)["configs"][0]["errors"]
+    messages = [e["message"] for e in errors]
+    assert messages[0].startswith(f"{tmp_path / 'train.jsonl'}:2: ") and errors[0]["line"] == 2
+    assert messages[1].startswith(f"{tmp_path / 'val.jsonl'}:1: ")
+    # --examples 1 validates only the first example of the training set
+    (tmp_path / "val.jsonl").write_text('{"messages": [{"role": "user", "content": "x"}]}\n')
+    assert run("--config", str(cfg), "--examples", "1").returncode == 0
+    assert run("--config", str(cfg)).returncode == 2
+    proc = run("--config", str(cfg), "--examples", "0")
+    assert proc.returncode == 2 and "--examples" in proc.stderr
