@@ -2,8 +2,8 @@
 
 `update_text` rewrites only the bindings of the keys being saved; every other byte (comments,
 blank lines, order, `export` prefixes, quoting, line endings) stays as it was. `write_keys` does
-that on disk atomically: a temp file in the same folder, fsync, `os.replace`; an existing file
-keeps its mode, a new file gets 0600. A process killed mid-write leaves the old file or the new
+that on disk atomically (`atomic.atomic_write_text`: temp file in the same folder, fsync,
+`os.replace`); an existing file keeps its mode, a new file gets 0600. A process killed mid-write leaves the old file or the new
 one, never a partial one.
 """
 
@@ -14,10 +14,10 @@ import logging
 import os
 import re
 import stat
-import tempfile
 from pathlib import Path
 from typing import Mapping
 
+from .atomic import atomic_write_text
 from .errors import EnvError
 
 NEW_FILE_MODE = 0o600
@@ -189,39 +189,9 @@ def write_keys(path: str | os.PathLike[str], updates: Mapping[str, str]) -> Path
     except OSError as exc:
         raise EnvError(f"cannot read {path}: {exc.strerror}") from None
     new = update_text(text, updates, where=os.fspath(path))
-    atomic_write_text(target, new, mode=mode)
-    return target
-
-
-def atomic_write_text(target: Path, text: str, *, mode: int = NEW_FILE_MODE) -> None:
-    """Write `text` to `target` via a temp file in the same folder and `os.replace` (never partial)."""
-    folder = target.parent
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{target.name.lstrip('.')}.", suffix=".tmp")
+        atomic_write_text(target, new, mode=mode)
     except OSError as exc:
-        raise EnvError(f"cannot write {target}: {exc.strerror}",
+        raise EnvError(f"cannot write {path}: {exc.strerror}",
                        hint="check that the folder exists and is writable") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fchmod(fh.fileno(), mode)
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException as exc:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        if isinstance(exc, OSError):
-            raise EnvError(f"cannot write {target}: {exc.strerror}") from None
-        raise
-    try:  # make the rename itself durable
-        dir_fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-    except OSError:
-        pass
+    return target

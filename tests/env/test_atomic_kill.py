@@ -50,7 +50,7 @@ def test_sigkill_during_writes_never_leaves_a_partial_file(tmp_path):
         # leftover temp files (killed before the rename) are never the .env itself and stay private
         for leftover in tmp_path.iterdir():
             if leftover.name != ".env":
-                assert leftover.name.startswith(".env.") and leftover.name.endswith(".tmp")
+                assert leftover.name.startswith(".") and leftover.name.endswith(".tmp")
                 assert (os.stat(leftover).st_mode & 0o077) == 0
                 leftover.unlink()
 
