@@ -43,7 +43,11 @@ KEY_FIX = ("set ENVIRONMENT_API_KEY (flag, shell or .env) to the key the task ap
 
 @dataclass
 class CheckRow:
-    """One check's outcome. `latency_ms` is the last attempt's; `hint` says what to do on warn/fail."""
+    """One check's outcome; `hint` says what to do on warn/fail, `retries` how many retries it took.
+
+    `latency_ms`: task-app checks, the last attempt's time to answer; verify, the whole call
+    (the backend itself calls the task app); None when no answer came at all.
+    """
 
     check: str
     target: str
