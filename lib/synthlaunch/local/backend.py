@@ -38,8 +38,8 @@ class BackendState:
         self.environment_api_keys = list(environment_api_keys)
 
 
-def _error(status: int, detail: str, **extra: Any) -> JSONResponse:
-    return JSONResponse({"detail": detail, **extra}, status_code=status)
+def _error(status_code: int, detail: str, **extra: Any) -> JSONResponse:
+    return JSONResponse({"detail": detail, **extra}, status_code=status_code)
 
 
 def _problems_response(problems: list[tuple[str, str]], what: str) -> JSONResponse:
@@ -187,7 +187,7 @@ def create_app(state: BackendState) -> Any:
     # -- rows 4, 7, 8: job creation -----------------------------------------------------------
 
     @api.post("/rl/jobs")
-    def create_rl_job(request: Request, payload: Any = Body(None),
+    def create_rl_job(payload: Any = Body(None),
                       idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
                       token: str = Depends(auth)) -> Any:
         problems = validate_rl_body(payload)
@@ -399,7 +399,7 @@ def _add_job_routes(api: APIRouter, prefix: str, store: Store,
                 return {**job, "message": "job was already cancelled"}
             if job["status"] in ("succeeded", "failed"):
                 return _error(409, f"job {job_id} already ended ({job['status']}); nothing to cancel",
-                              status=job["status"])
+                              job_status=job["status"])
             store.finish_job(job_id, "cancelled", event_type=f"{prefix_of(job['type'])}.job.cancelled",
                              message="job cancelled on request", level="warning",
                              data={"step": job["current_step"]})

@@ -103,7 +103,8 @@ def parse_spec(spec: str | None) -> list[FaultRule]:
                 kinds = tuple(k.strip().lower() for k in value.split("+") if k.strip())
                 bad = [k for k in kinds if k not in KINDS]
                 if bad or not kinds:
-                    raise FaultSpecError(f"fault rule {rule_no}: unknown kind(s) {', '.join(bad) or value!r} "
+                    named = ", ".join(bad) if bad else repr(value)
+                    raise FaultSpecError(f"fault rule {rule_no}: unknown kind(s) {named} "
                                          f"(kinds: {'+'.join(KINDS)})")
                 values["kinds"] = kinds
             elif key in ("rate", "retry_after", "latency"):

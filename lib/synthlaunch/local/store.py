@@ -237,7 +237,7 @@ class Store:
             where.append("kind=?")
             args.append(kind)
         if created_after is not None:
-            where.append("created_at>?")
+            where.append("ROUND(created_at, 6) > ROUND(?, 6)")  # ISO times carry microseconds
             args.append(created_after)
         if where:
             sql += " WHERE " + " AND ".join(where)

@@ -32,7 +32,7 @@ def verify_task_app(url: str, environment_api_keys: list[str]) -> dict[str, Any]
     any_ok = False
     with requests.Session() as session:
         for key in keys:
-            headers = {"X-API-Key": key, "X-API-Keys": ",".join(keys), "Authorization": f"Bearer {key}"}
+            headers = {"X-API-Key": key, "X-API-Keys": key, "Authorization": f"Bearer {key}"}
             key_ok = True
             for route in ("/health", "/task_info"):
                 started = time.monotonic()
