@@ -127,3 +127,14 @@ def test_index_agrees_with_parser_on_demo_configs() -> None:
                 for key in table:
                     key_line = lines.get(f"{section}.{key}")
                     assert key_line is not None and key in text.splitlines()[key_line - 1], (path, section, key)
+
+
+def test_absurd_nesting_is_a_config_error_not_a_crash() -> None:
+    deep = "a = " + "[" * 500 + "]" * 500 + "\n"
+    with pytest.raises(ConfigError) as info:
+        parse_toml_text(deep, "deep.toml")
+    assert info.value.problems[0].path == "deep.toml"
+    inline = "a = " + "{b = " * 80 + "1" + "}" * 80 + "\n"
+    index_key_lines(inline)
+    with pytest.raises(ConfigError, match="nested more than"):
+        parse_toml_text(inline, "deep.toml")

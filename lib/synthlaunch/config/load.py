@@ -79,13 +79,35 @@ def parse_error_position(exc: Exception, text: str) -> tuple[str, int | None, in
 def parse_toml_text(text: str, path: str | Path = "<input>") -> dict[str, Any]:
     """Parse TOML text; a ConfigError `path:line:col: message` on a syntax error."""
     try:
-        return _toml.loads(text)
+        data = _toml.loads(text)
     except _toml.TOMLDecodeError as exc:
         message, line, col = parse_error_position(exc, text)
         raise ConfigError([Problem(f"invalid TOML: {message}", path=str(path), line=line, column=col)],
                           hint="fix the TOML syntax at that position") from None
     except (ValueError, TypeError, RecursionError) as exc:  # e.g. absurdly deep nesting
         raise ConfigError([Problem(f"invalid TOML: {exc}", path=str(path))]) from None
+    if _depth(data) > MAX_DEPTH:
+        raise ConfigError([Problem(f"values nested more than {MAX_DEPTH} levels deep; this is not a training config",
+                                   path=str(path))])
+    return data
+
+
+MAX_DEPTH = 64
+
+
+def _depth(value: Any) -> int:
+    """Nesting depth of tables and arrays, computed without recursion."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if deepest > MAX_DEPTH:
+            break
+        if isinstance(node, dict):
+            stack.extend((v, depth + 1) for v in node.values())
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1) for v in node)
+    return deepest
 
 
 def read_config_text(path: Path) -> str:
@@ -258,7 +280,8 @@ def _index_inline_table(raw: str, i: int, prefix: list[str], lineno: int, index:
         value = _toml.loads(f"x = {rest}")["x"]
     except (_toml.TOMLDecodeError, ValueError, RecursionError):
         return
-    _index_mapping(value, prefix, lineno, index)
+    if _depth(value) <= MAX_DEPTH:
+        _index_mapping(value, prefix, lineno, index)
 
 
 def _index_mapping(value: Any, prefix: list[str], lineno: int, index: KeyLines) -> None:
