@@ -451,6 +451,8 @@ class _Watch:
         streamer = self.streamer
         while True:
             self._dispatch(self._guarded(lambda: streamer.poll(self.policy())))
+            if getattr(self.renderer, "kind", "") is None:  # discovered on the first round
+                self.renderer.kind = streamer.kind  # type: ignore[attr-defined]
             self.renderer.flush()
             if streamer.terminal:
                 break

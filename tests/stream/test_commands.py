@@ -136,3 +136,33 @@ def test_inv_jobs_table_json_and_cancel(project, backend_factory):
 
     missing = _inv(project, server, "cancel", "job_does_not_exist")
     assert missing.returncode == 4 and "not found" in missing.stderr
+
+
+def test_chart_in_a_terminal_80x24(project, backend):
+    """`--stream-format chart` on a pseudo-terminal: the final screen shows status, latest value, summary."""
+    import pexpect
+    import pyte
+
+    job_id = create_rl(backend.client(), steps=30)
+    env = {k: v for k, v in _env(backend).items() if k not in ("CI", "NO_COLOR", "COLUMNS")}
+    env["TERM"] = "xterm-256color"
+    child = pexpect.spawn(INV, ["stream", "--job-id", job_id, "--backend", backend.root, "--poll-interval", "0.05",
+                                "--stream-format", "chart"], cwd=str(project), env=env, dimensions=(24, 80),
+                          encoding="utf-8", timeout=60)
+    child.expect(pexpect.EOF)
+    child.close()
+    screen = pyte.Screen(80, 24)
+    pyte.Stream(screen).feed(child.before)
+    text = "\n".join(screen.display)
+    assert child.exitstatus == 0, text
+    assert f"job {job_id} (rl) · status=succeeded" in text
+    assert "train.loss latest=" in text and "(step=29)" in text and "train.reward latest=" in text
+    assert "rl.job.completed" in text and f"job {job_id} (rl) succeeded in" in text
+    assert "┤" in text and "step" in text  # the plot's axes
+
+
+def test_chart_falls_back_to_lines_off_a_terminal(project, backend):
+    job_id = create_rl(backend.client(), steps=3)
+    done = _inv(project, backend, "stream", "--job-id", job_id, "--stream-format", "chart", "--poll-interval", "0.05")
+    assert done.returncode == 0
+    assert "status=succeeded" in done.stdout and "train.loss=" in done.stdout and "\x1b[" not in done.stdout

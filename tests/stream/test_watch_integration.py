@@ -164,3 +164,35 @@ def test_at_most_four_requests_per_round_counted_on_the_wire(backend):
         assert len(sent) <= 4, sent
         assert all("/api/rl/jobs/" in line for line in sent)  # RL read on the rl paths, no fallback
     client.cancel_job("rl", job_id)
+
+
+def test_backend_down_until_the_timeout_exit_4_one_warning(backend_factory):
+    from synthlaunch.errors import BackendUnreachable
+
+    server = backend_factory(step_seconds=0.05)
+    client = server.client()
+    job_id = create_rl(client, steps=10_000)
+    wait_status(client, job_id, {"running"})
+    cap = Captured()
+    streamer_started = threading.Event()
+
+    def stop_soon() -> None:
+        streamer_started.wait(30)
+        server.stop(cleanup=False)
+
+    thread = threading.Thread(target=stop_soon)
+    thread.start()
+    original = cap.out.info
+
+    def info(text: str) -> None:  # the first line shown means the watch is under way
+        original(text)
+        streamer_started.set()
+
+    cap.out.info = info  # type: ignore[method-assign]
+    with pytest.raises(BackendUnreachable) as raised:
+        watch_job(client, job_id, kind="rl", out=cap.out, poll_interval=0.1, poll_timeout=3)
+    thread.join()
+    assert raised.value.exit_code == 4 and raised.value.reported
+    err = cap.stderr.getvalue()
+    assert err.count("backend unreachable") == 1, err
+    assert "stayed unreachable until the poll timeout" in err and f"inv stream --job-id {job_id}" in err

@@ -74,7 +74,7 @@ def plot_text(loss: Series, reward: Series | None, width: int, height: int) -> s
     if reward is not None and reward.values:
         fig.draw(fig.signal(reward.steps, reward.values, yside="right").lines().label(reward.name))
     fig.label("step")
-    text = str(fig.build())
+    text = str(fig.build()).rstrip("\n")
     fig.clear()
     return text
 
@@ -118,7 +118,7 @@ class ChartRenderer:
             footer.append(self.reward.describe())
         footer.append("last event: " + (self.last_event or "none yet"))
         footer = [redact(line)[:width] for line in footer]
-        # header + footer + two spare lines: the cursor line, and the newline when the frame stops
+        # header + plot + footer leave two lines of 24: the summary after the end, and the cursor
         plot_height = max(5, height - 3 - len(footer))
         if self.loss.values or (self.reward is not None and self.reward.values):
             plot = plot_text(self.loss, self.reward, width, plot_height)

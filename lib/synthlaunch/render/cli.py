@@ -75,10 +75,9 @@ def metric_line(point: dict[str, Any]) -> str:
 
 
 def summary_line(result: "JobResult") -> str:
-    """The human summary: status, duration, last loss, job id."""
+    """The human summary: job id, status, duration, last loss (one line of an 80-column terminal)."""
     loss = "n/a" if result.last_loss is None else format_value(result.last_loss)
-    return (f"job {result.job_id} ({result.kind}) {result.status} in {result.duration:.1f}s · "
-            f"last train.loss={loss} · {result.events_seen} events")
+    return f"job {result.job_id} ({result.kind}) {result.status} in {result.duration:.1f}s · last train.loss={loss}"
 
 
 class CliRenderer:
