@@ -495,6 +495,22 @@ def _load_rl_configs(out: "Output", configs: list[str]) -> list[Any]:
     return loaded
 
 
+def _config_paths(out: "Output", configs: list[str], task_url: str | None) -> list[str]:
+    """--config as given; with none and no task URL in a flag or the shell, offer the discovered RL
+    configs on a terminal (none found: go on, TASK_APP_URL may still come from a .env file)."""
+    import os
+
+    if configs or task_url or not out.interactive:
+        return list(configs)
+    if any(os.environ.get(name) for name in ("TASK_APP_URL", "TASK_APP_BASE_URL")):
+        return []
+    from .config import choose_configs, discover_configs
+
+    if not discover_configs(type_filter="rl"):
+        return []
+    return [str(path) for path in choose_configs(out, [], "rl")]
+
+
 def _config_url(cfg: Any, env_values: dict[str, Any] | None) -> str | None:
     from .config import resolve_task_url
 
@@ -508,7 +524,7 @@ def resolve_targets(out: "Output", *, configs: list[str], task_url: str | None, 
 
     from .env import TASK_APP_URL, required_keys, resolve_env
 
-    loaded = _load_rl_configs(out, configs)
+    loaded = _load_rl_configs(out, _config_paths(out, configs, task_url))
     url_known = bool(task_url) or (bool(loaded) and all(_config_url(cfg, {}) for cfg in loaded))
     env = resolve_env(out, required=required_keys("rl", task_url_known=url_known), env_files=env_files,
                       search_dirs=[Path.cwd(), *(Path(cfg.path).parent for cfg in loaded)],

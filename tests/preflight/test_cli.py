@@ -144,3 +144,26 @@ def test_preflight_refuses_an_sft_config(folder, backend, task_app, tmp_path):
     result = run(["inv", "preflight", "--config", "sft.toml", "--backend", backend.root], folder,
                  creds(backend, task_app, tmp_path))
     assert result.code == 2 and "preflight checks RL task apps only" in result.stderr, result.output
+
+
+def test_without_config_or_url_a_terminal_offers_the_rl_configs(folder, backend, task_app, tmp_path):
+    import pexpect
+
+    from e2e.helpers import BIN
+
+    (folder / "configs" / "rl").mkdir(parents=True)
+    rl_config(folder / "configs" / "rl", "demo.toml",
+              **{'task_url = "http://127.0.0.1:8001"': f'task_url = "{task_app.url}"'})
+    env = creds(backend, task_app, tmp_path)
+    env.pop("CI")
+    child = pexpect.spawn(str(BIN / "inv"), ["preflight", "--backend", backend.root], cwd=str(folder), env=env,
+                          encoding="utf-8", timeout=60, dimensions=(40, 200))
+    try:
+        child.expect("Pick a RL config")
+        child.expect(r"config number \[1-1\]")
+        child.sendline("1")
+        child.expect("preflight passed")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert child.exitstatus == 0
