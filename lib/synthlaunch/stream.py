@@ -308,6 +308,7 @@ class Renderer(Protocol):
     def notice(self, text: str, *, warning: bool = False) -> None: ...
     def detail(self, text: str) -> None: ...
     def flush(self) -> None: ...
+    def report(self, exc: SynthlaunchError) -> None: ...
     def finish(self, result: JobResult, *, human: bool = True) -> None: ...
 
 
@@ -489,8 +490,6 @@ def watch_job(client: "SynthClient", job_id: str, *, kind: str | None, out: "Out
     BackendUnreachable/BackendError (4) or Interrupted (130), already shown to the user
     (`reported = True`), with how to reattach or cancel.
     """
-    from .render.failure import show_failure
-
     streamer = JobStreamer(client, job_id, kind=kind, cursors=cursors)
     renderer = make_renderer(stream_format, out, job_id=job_id, kind=kind)
     watch = _Watch(streamer, renderer, poll_timeout=poll_timeout, poll_interval=poll_interval,
@@ -521,10 +520,10 @@ def watch_job(client: "SynthClient", job_id: str, *, kind: str | None, out: "Out
         client.on_retry = previous_hook
         http_log.removeFilter(mute)
     if failure is not None:
-        renderer.finish(result(failure.exit_code), human=False)
         if not failure.reported:
-            show_failure(failure, out)
+            renderer.report(failure)
             failure.reported = True
+        renderer.finish(result(failure.exit_code), human=False)
         raise failure
     final = result()
     renderer.finish(final)

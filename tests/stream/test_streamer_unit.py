@@ -195,3 +195,14 @@ def test_ctrl_c_leaves_job_running_or_cancels():
 
 def test_cursors_default_keeps_step_zero():
     assert Cursors().max_step == -1
+
+
+def test_json_poll_timeout_keeps_stdout_ndjson():
+    out, stdout, stderr = _out()
+    with pytest.raises(PollTimeout):
+        watch_job(FakeClient(FakeJob(status="running", events=[_ev(1)])), "j7", kind="sft", out=out,
+                  stream_format="json", poll_timeout=0.05, poll_interval=0.01)
+    records = [json.loads(line) for line in stdout.getvalue().splitlines()]  # every line is JSON
+    assert [r["record"] for r in records][-2:] == ["error", "summary"]
+    assert records[-2]["exit_code"] == 5 and records[-1]["exit_code"] == 5
+    assert "inv stream --job-id j7" in stderr.getvalue()

@@ -18,6 +18,8 @@ from .console import Output
 if TYPE_CHECKING:  # pragma: no cover
     from rich.console import Console, RenderableType
 
+    from ..errors import SynthlaunchError
+
     from ..stream import JobResult
 
 MAX_FPS = 4.0
@@ -204,6 +206,12 @@ class ChartRenderer:
         """Draw what the throttle held back (called once per poll round)."""
         if self._dirty:
             self._refresh(force=True)
+
+    def report(self, exc: "SynthlaunchError") -> None:
+        """An expected failure that ends the watch (timeout, backend down), with what to do."""
+        from .failure import show_failure
+
+        show_failure(exc, self.out)
 
     def finish(self, result: "JobResult", *, human: bool = True) -> None:
         if human:

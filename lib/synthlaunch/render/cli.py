@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from .console import Output
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ..errors import SynthlaunchError
     from ..stream import JobResult
 
 #: internal bookkeeping events of the hosted backend: shown only with --verbose
@@ -118,6 +119,12 @@ class CliRenderer:
 
     def flush(self) -> None:
         return None
+
+    def report(self, exc: "SynthlaunchError") -> None:
+        """An expected failure that ends the watch (timeout, backend down), with what to do."""
+        from .failure import show_failure
+
+        show_failure(exc, self.out)
 
     def finish(self, result: "JobResult", *, human: bool = True) -> None:
         if human:

@@ -1,5 +1,6 @@
 """`json` stream format: NDJSON on stdout, one object per status change, event and metric point,
-then one summary object. Human text (warnings, the summary line) goes to stderr.
+then one summary object (preceded by one `error` object when the watch ends on a failure such as
+the poll timeout). Human text (warnings, errors, the summary line) goes to stderr.
 
     {"record": "status", "job_id": "…", "status": "running", "at": "2026-01-01T00:00:00+00:00"}
     {"record": "event", "job_id": "…", "seq": 3, "type": "…", "level": "info", "message": "…", …}
@@ -17,6 +18,7 @@ from .cli import summary_line
 from .console import Output
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ..errors import SynthlaunchError
     from ..stream import JobResult
 
 
@@ -62,6 +64,13 @@ class JsonRenderer:
 
     def flush(self) -> None:
         return None
+
+    def report(self, exc: "SynthlaunchError") -> None:
+        """The failure as one NDJSON `error` record; its human text on stderr."""
+        from .failure import failure_document, show_failure
+
+        show_failure(exc, Output(stdout=self.out.stderr, stderr=self.out.stderr, verbose=self.out.verbose))
+        self._emit("error", failure_document(exc)["error"])
 
     def finish(self, result: "JobResult", *, human: bool = True) -> None:
         self._emit("summary", {k: v for k, v in result.as_dict().items() if k != "job_id"})
