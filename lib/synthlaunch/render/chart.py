@@ -173,7 +173,7 @@ class ChartRenderer:
 
     def status(self, status: str) -> None:
         self.status_text = status
-        self._refresh(force=True)
+        self._refresh()
 
     def event(self, event: dict[str, Any]) -> None:
         if self.out.verbose or not is_noisy(event):
@@ -203,9 +203,10 @@ class ChartRenderer:
             self.out.write(text, stream=self.out.stderr)
 
     def flush(self) -> None:
-        """Draw what the throttle held back (called once per poll round)."""
+        """Draw what the throttle held back (called once per poll round; still throttled: the
+        frame is drawn at most `max_fps` times a second, and always once more at the end)."""
         if self._dirty:
-            self._refresh(force=True)
+            self._refresh()
 
     def report(self, exc: "SynthlaunchError") -> None:
         """An expected failure that ends the watch (timeout, backend down), with what to do."""
