@@ -49,9 +49,8 @@ DESCRIPTIONS = {
     ENVIRONMENT_API_KEY: "the key your RL task app accepts (X-API-Key)",
     TASK_APP_URL: "the base URL of your RL task app, e.g. https://my-task-app.example.com",
 }
-SKIP_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", "env",
-                       ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache", "site-packages",
-                       ".hypothesis", "dist", "build"})
+SKIP_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv",
+                       ".tox", ".nox", "site-packages"})  # plus hidden folders and any virtualenv
 MAX_DEPTH = 3
 MAX_CANDIDATES = 20
 
@@ -244,7 +243,8 @@ def resolve_env(out: Output, *, required: list[str], env_files: Iterable[str | o
     else:
         candidates = discover_env_files(search)
         missing_early = [k for k in required if not _first([flag_layer, shell_layer], k)]
-        if out.interactive and candidates and (missing_early or len(candidates) > 1):
+        # ask only when keys are needed (a --dry-run needs none) and the choice matters
+        if out.interactive and required and candidates and (missing_early or len(candidates) > 1):
             chosen = prompts.choose_env_file(out, candidates,
                                              purpose="keys are read from it; typed keys can be saved to it")
         elif candidates:

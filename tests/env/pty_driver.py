@@ -25,6 +25,9 @@ def main() -> int:
     except SynthlaunchError as exc:
         out.write(f"ERROR {exc.message}")
         return exc.exit_code
+    except KeyboardInterrupt:  # what synthlaunch.tasks turns into exit 130
+        out.write("INTERRUPTED")
+        return 130
     # plain print: sources hold no secret, and redaction by key name would mask "typed"
     print("RESULT " + json.dumps({"sources": env.sources, "env_file": str(env.env_file),
                                       "saved": env.saved, "typed": env.typed, "interactive": out.interactive}))

@@ -173,3 +173,26 @@ def test_ci_on_a_terminal_never_prompts(project):
     assert code == 2
     assert "missing SYNTH_API_KEY (not prompting: CI is set)" in log.getvalue()
     assert "Choose" not in log.getvalue()
+
+
+def test_no_picker_when_no_key_is_needed(project):
+    # e.g. `inv train --dry-run`: nothing required, so nothing asked; the top-level .env is read
+    child, log = spawn(project, {"required": [], "search_dirs": [str(project)]})
+    code, _ = finish(child)
+    assert code == 0, log.getvalue()
+    assert "Choose" not in log.getvalue()
+    assert result_of(log.getvalue())["env_file"] == str(project / ".env")
+
+
+def test_ctrl_c_at_the_hidden_prompt_writes_nothing(project):
+    before = (project / ".env").read_bytes()
+    child, log = spawn(project, {"required": ["SYNTH_API_KEY"], "search_dirs": [str(project)]})
+    child.expect(r"Choice \[1-4, default 1\]: ")
+    child.sendline("1")
+    child.expect(r"SYNTH_API_KEY \(input hidden\): ")
+    child.send("sk_partial")
+    child.sendintr()
+    code, _ = finish(child)
+    assert code == 130
+    assert "INTERRUPTED" in log.getvalue() and "sk_partial" not in log.getvalue()
+    assert (project / ".env").read_bytes() == before
