@@ -49,6 +49,27 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+def _nodelay_h11_protocol() -> type:
+    """uvicorn's h11 protocol with TCP_NODELAY on each connection.
+
+    Without it a keep-alive client (a requests Session) waits ~40 ms per request: uvicorn writes the
+    response head and body separately, Nagle holds the body until the client's delayed ACK.
+    """
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    class NoDelayH11Protocol(H11Protocol):
+        def connection_made(self, transport: Any) -> None:  # type: ignore[override]
+            sock = transport.get_extra_info("socket")
+            if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+                try:
+                    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                except OSError:
+                    pass
+            super().connection_made(transport)
+
+    return NoDelayH11Protocol
+
+
 class _ThreadedServer:
     """A uvicorn server on a socket bound up front (port 0 → a free port), run in a thread."""
 
@@ -71,7 +92,7 @@ class _ThreadedServer:
 
         sock = _bind(self.host, self.port)
         self.port = sock.getsockname()[1]
-        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", http="h11",
+        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", http=_nodelay_h11_protocol(),
                                 timeout_graceful_shutdown=2, timeout_keep_alive=5)
         server = uvicorn.Server(config)
         self._server = server
