@@ -296,6 +296,9 @@ def resolve_env(out: Output, *, required: list[str], env_files: Iterable[str | o
             for key in typed:
                 sources[key] = f"typed, saved to {where}"
             out.info(f"saved {', '.join(typed)} to {where}" + (" (new file, mode 0600)" if new else ""))
+            mode = os.stat(target).st_mode & 0o777
+            if mode & 0o077 and any(is_secret(k) for k in typed):
+                out.warn(f"{where} is readable by other users (mode {mode:o}); consider `chmod 600 {where}`")
         else:
             for key in typed:
                 sources[key] = "typed, not saved"

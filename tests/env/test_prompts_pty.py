@@ -89,6 +89,19 @@ def test_picker_prompts_hidden_input_and_saves_after_confirmation(project):
     assert (project / ".env").read_bytes() == top_before
 
 
+def test_saving_a_secret_into_a_shared_file_warns(project):
+    os.chmod(project / ".env", 0o644)
+    child, log = spawn(project, {"required": ["SYNTH_API_KEY"], "search_dirs": [str(project)], "yes": True})
+    child.expect(r"Choice \[1-4, default 1\]: ")
+    child.sendline("1")
+    child.expect(r"SYNTH_API_KEY \(input hidden\): ")
+    child.sendline(SECRET)
+    code, _ = finish(child)
+    assert code == 0
+    assert "./.env is readable by other users (mode 644); consider `chmod 600 ./.env`" in log.getvalue()
+    assert stat.S_IMODE(os.stat(project / ".env").st_mode) == 0o644  # an existing file keeps its mode
+
+
 def test_declining_the_confirmation_writes_nothing(project):
     before = (project / ".env").read_bytes()
     child, log = spawn(project, {"required": ["SYNTH_API_KEY"], "search_dirs": [str(project)]})
