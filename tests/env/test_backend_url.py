@@ -120,3 +120,27 @@ def test_normalise_properties(url):
         assert path_segments == original                     # an existing api segment: path kept
     else:
         assert path_segments == original + ["api"]           # otherwise exactly one api appended
+
+
+ORDER = ["BACKEND_BASE_URL", "BACKEND_OVERRIDE"]
+MODE_VARS = {"local": "LOCAL_BACKEND_URL", "dev": "DEV_BACKEND_URL", "prod": "PROD_BACKEND_URL"}
+
+
+@settings(max_examples=150, deadline=None)
+@given(flag=st.booleans(), present=st.sets(st.sampled_from(list(ALL))),
+       mode=st.sampled_from([None, "local", "dev", "prod", "LOCAL", " Dev "]))
+def test_precedence_property(flag, present, mode):
+    env = {name: f"https://{name.lower().replace('_', '-')}.example.com" for name in present
+           if name != "SYNTH_BACKEND_URL_OVERRIDE"}
+    if mode is not None:
+        env["SYNTH_BACKEND_URL_OVERRIDE"] = mode
+    choice = resolve_backend("https://flag.example.com" if flag else None, env)
+    if flag:
+        expected = "https://flag.example.com/api"
+    elif any(name in env for name in ORDER):
+        expected = env[next(name for name in ORDER if name in env)] + "/api"
+    else:
+        variable = MODE_VARS[(mode or "prod").strip().lower()]
+        default = HOSTED_ROOT if variable == "PROD_BACKEND_URL" else "http://localhost:8000"
+        expected = env.get(variable, default) + "/api"
+    assert choice.url == expected

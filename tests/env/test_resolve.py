@@ -225,3 +225,48 @@ def test_unparsable_lines_are_reported_through_output(home):
     env = resolve_env(out, required=["SYNTH_API_KEY"], env_files=[envfile], environ={})
     assert env.synth_api_key == SK
     assert "warning: ./bad.env:2: cannot parse this line; it is ignored" in stderr.getvalue()
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+SOURCES = ("flag", "shell", "file1", "file2", "discovered")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.dictionaries(st.sampled_from(["TASK_APP_URL", "TASK_APP_BASE_URL"]),
+                       st.sets(st.sampled_from(SOURCES), min_size=1), min_size=1))
+def test_highest_source_wins_property(tmp_path_factory, placement):
+    """Whatever the sources holding TASK_APP_URL (or its alias), the highest one supplies it."""
+    root = tmp_path_factory.mktemp("prec")
+    files = {"file1": root / "one.env", "file2": root / "two.env", "discovered": root / ".env"}
+    content: dict[str, list[str]] = {name: [] for name in files}
+    environ: dict[str, str] = {}
+    flags: dict[str, str] = {}
+    for name, sources in placement.items():
+        for source in sources:
+            value = f"https://{source}.{name.lower().replace('_', '-')}.example.com"
+            if source == "flag":
+                if name == "TASK_APP_URL":
+                    flags[name] = value
+            elif source == "shell":
+                environ[name] = value
+            else:
+                content[source].append(f"{name}={value}")
+    for name, path in files.items():
+        path.write_text("\n".join(content[name]) + "\n")
+    out, _, _ = make_out()
+    env_files = [files["file1"], files["file2"]] if any(
+        s in ("file1", "file2") for ss in placement.values() for s in ss) else []
+    env = resolve_env(out, required=[], env_files=env_files, search_dirs=[root], flag_values=flags,
+                      environ=environ)
+    order = ["flag", "shell", "file2", "file1"] + ([] if env_files else ["discovered"])
+    expected = None
+    for source in order:
+        for name in ("TASK_APP_URL", "TASK_APP_BASE_URL"):  # the canonical name first within a source
+            if source in placement.get(name, set()) and not (source == "flag" and name != "TASK_APP_URL"):
+                expected = f"https://{source}.{name.lower().replace('_', '-')}.example.com"
+                break
+        if expected:
+            break
+    assert env.task_url == expected
