@@ -327,6 +327,9 @@ def serve_backend(out: "Output", host: str = "127.0.0.1", port: int | str = 8000
     for key in server.api_keys + server.environment_api_keys:
         if not generated and key in server.api_keys or not env_generated and key in server.environment_api_keys:
             register_secret(key)
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        out.warn(f"--host {host}: the backend is reachable from other machines; /api needs the key, "
+                 "/admin answers only to loopback clients")
     _foreground(out, server, "embedded Synth backend (emulated training)")
     try:
         out.result(f"  backend URL : {server.api_url}   (export BACKEND_BASE_URL={server.url})")
