@@ -35,6 +35,8 @@ def run_stream(out: Output, *, job_id: str, type_: str | None = None, backend: s
     timeout = parse_float(poll_timeout, "poll-timeout", positive=True)
     interval = parse_float(poll_interval, "poll-interval", positive=True)
     fmt = "json" if out.json_mode else parse_choice(stream_format or "cli", "stream-format", STREAM_FORMATS)
+    if fmt == "json":
+        out.json_mode = True  # stdout holds only the NDJSON records; every human line goes to stderr
     client = _client(out, backend, env_files)
     out.info(f"watching job {job_id} on {client.base_url} (Ctrl-C stops watching; the job keeps running"
              + (", --cancel-on-interrupt cancels it)" if cancel_on_interrupt else ")"))

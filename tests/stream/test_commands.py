@@ -50,6 +50,12 @@ def test_inv_stream_succeeded_and_json(project, backend):
     assert records[-1]["record"] == "summary" and records[-1]["status"] == "succeeded"
     assert [r["seq"] for r in records if r["record"] == "event"] == list(range(1, 5 + 4))
 
+    ndjson = _inv(project, backend, "stream", "--job-id", job_id, "--stream-format", "json")
+    assert ndjson.returncode == 0
+    again = [json.loads(line) for line in ndjson.stdout.splitlines()]  # stdout is only NDJSON here too
+    assert [(r["record"], r.get("seq")) for r in again] == [(r["record"], r.get("seq")) for r in records]
+    assert "watching job" in ndjson.stderr
+
 
 def test_inv_stream_failed_exit_1(project, backend):
     job_id = create_rl(backend.client(), steps=6, fail_at_step=2)
