@@ -92,8 +92,10 @@ class _ThreadedServer:
 
         sock = _bind(self.host, self.port)
         self.port = sock.getsockname()[1]
-        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", http=_nodelay_h11_protocol(),
-                                timeout_graceful_shutdown=2, timeout_keep_alive=5)
+        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
+                                http=_nodelay_h11_protocol(), timeout_graceful_shutdown=2,
+                                # longer than any poll interval: no race with a reused idle connection
+                                timeout_keep_alive=75)
         server = uvicorn.Server(config)
         self._server = server
         failure: list[BaseException] = []
