@@ -201,18 +201,19 @@ class SynthClient:
 
     # -- jobs (rows 9–14) -------------------------------------------------------------------
 
-    def get_job(self, prefix: str, job_id: str, *, policy: RetryPolicy | None = None) -> dict[str, Any] | None:
-        """Row 9: the job under `rl` or `learning`; None on 404."""
-        resp = self._send("GET", f"{prefix}/jobs/{job_id}", allow=(404,), timeout=TIMEOUT_STREAM_GET,
+    def get_job(self, prefix: str, job_id: str, *, policy: RetryPolicy | None = None,
+                timeout: Any = None) -> dict[str, Any] | None:
+        """Row 9: the job under `rl` or `learning`; None on 404. `timeout` overrides the per-attempt one."""
+        resp = self._send("GET", f"{prefix}/jobs/{job_id}", allow=(404,), timeout=timeout or TIMEOUT_STREAM_GET,
                           policy=policy)
         return None if resp.status_code == 404 else response_json(resp)
 
     def find_job(self, job_id: str, kind: str | None = None,
-                 *, policy: RetryPolicy | None = None) -> tuple[str, dict[str, Any]]:
+                 *, policy: RetryPolicy | None = None, timeout: Any = None) -> tuple[str, dict[str, Any]]:
         """The (prefix, job) of a job: RL on `rl` first then `learning`; SFT on `learning` only."""
         prefixes = ("learning",) if kind == "sft" else JOB_PREFIXES
         for prefix in prefixes:
-            job = self.get_job(prefix, job_id, policy=policy)
+            job = self.get_job(prefix, job_id, policy=policy, timeout=timeout)
             if job is not None:
                 return prefix, job
         raise BackendError(f"job {job_id} was not found on the backend ({self.base_url})", status=404,
@@ -220,26 +221,27 @@ class SynthClient:
                            hint="check the job id and --backend")
 
     def get_events(self, prefix: str, job_id: str, *, since_seq: int = 0, limit: int = 200,
-                   policy: RetryPolicy | None = None) -> list[dict[str, Any]]:
+                   policy: RetryPolicy | None = None, timeout: Any = None) -> list[dict[str, Any]]:
         """Row 10: events after `since_seq`."""
         body = self._json("GET", f"{prefix}/jobs/{job_id}/events",
                           params={"since_seq": since_seq, "limit": limit},
-                          timeout=TIMEOUT_STREAM_GET, policy=policy)
+                          timeout=timeout or TIMEOUT_STREAM_GET, policy=policy)
         events = body.get("events") if isinstance(body, dict) else body
         return events if isinstance(events, list) else []
 
     def get_metrics(self, prefix: str, job_id: str, *, after_step: int = -1, limit: int = 200,
-                    policy: RetryPolicy | None = None) -> list[dict[str, Any]]:
+                    policy: RetryPolicy | None = None, timeout: Any = None) -> list[dict[str, Any]]:
         """Row 11: metric points after `after_step` (-1 keeps step 0)."""
         body = self._json("GET", f"{prefix}/jobs/{job_id}/metrics",
                           params={"after_step": after_step, "limit": limit},
-                          timeout=TIMEOUT_STREAM_GET, policy=policy)
+                          timeout=timeout or TIMEOUT_STREAM_GET, policy=policy)
         points = body.get("points") if isinstance(body, dict) else body
         return points if isinstance(points, list) else []
 
-    def get_timeline(self, prefix: str, job_id: str, *, policy: RetryPolicy | None = None) -> list[dict[str, Any]]:
+    def get_timeline(self, prefix: str, job_id: str, *, policy: RetryPolicy | None = None,
+                     timeout: Any = None) -> list[dict[str, Any]]:
         """Row 12: timeline phases."""
-        body = self._json("GET", f"{prefix}/jobs/{job_id}/timeline", timeout=TIMEOUT_STREAM_GET,
+        body = self._json("GET", f"{prefix}/jobs/{job_id}/timeline", timeout=timeout or TIMEOUT_STREAM_GET,
                           policy=policy)
         events = body.get("events") if isinstance(body, dict) else body
         return events if isinstance(events, list) else []

@@ -159,21 +159,21 @@ class JobStreamer:
 
     # -- requests ------------------------------------------------------------------------------
 
-    def locate(self, policy: "RetryPolicy | None" = None) -> dict[str, Any]:
+    def locate(self, policy: "RetryPolicy | None" = None, timeout: Any = None) -> dict[str, Any]:
         """Find the job (RL: `rl`, then `learning` on 404; SFT: `learning`); sets prefix and kind."""
-        prefix, job = self.client.find_job(self.job_id, self.kind, policy=policy)
+        prefix, job = self.client.find_job(self.job_id, self.kind, policy=policy, timeout=timeout)
         self.prefix = prefix
         self.kind = self.kind or kind_of(job, prefix)
         self.job = job if isinstance(job, dict) else {}
         return self.job
 
-    def poll(self, policy: "RetryPolicy | None" = None) -> list[Update]:
+    def poll(self, policy: "RetryPolicy | None" = None, timeout: Any = None) -> list[Update]:
         """One round: status, events, metrics, timeline (4 requests; 3 more only on first locate)."""
         updates: list[Update] = []
         if self.prefix is None:
-            job: Any = self.locate(policy)
+            job: Any = self.locate(policy, timeout)
         else:
-            job = self.client.get_job(self.prefix, self.job_id, policy=policy)
+            job = self.client.get_job(self.prefix, self.job_id, policy=policy, timeout=timeout)
             if job is None:
                 raise BackendError(f"job {self.job_id} disappeared from the backend (HTTP 404)", status=404,
                                    method="GET", url=self.client.url(f"{self.prefix}/jobs/{self.job_id}"),
@@ -182,20 +182,21 @@ class JobStreamer:
         status = self._status(status_of(job))
         final = bool(status) and self.status in TERMINAL_STATUSES
         updates += [] if final else status
-        updates += self.poll_events_and_metrics(policy)
-        updates += self._timeline(self.client.get_timeline(self.prefix, self.job_id, policy=policy))
+        updates += self.poll_events_and_metrics(policy, timeout)
+        updates += self._timeline(self.client.get_timeline(self.prefix, self.job_id, policy=policy,
+                                                           timeout=timeout))
         # a final status reads best after the last events that led to it
         return updates + (status if final else [])
 
-    def poll_events_and_metrics(self, policy: "RetryPolicy | None" = None) -> list[Update]:
+    def poll_events_and_metrics(self, policy: "RetryPolicy | None" = None, timeout: Any = None) -> list[Update]:
         """Events after the seq cursor and metric points after the step cursor (2 requests)."""
         assert self.prefix is not None
         events = self.client.get_events(self.prefix, self.job_id, since_seq=self.cursors.since_seq,
-                                        limit=self.page_limit, policy=policy)
+                                        limit=self.page_limit, policy=policy, timeout=timeout)
         # ask again for the last step: its other series may not have been written yet
         after_step = max(-1, self.cursors.max_step - 1)
         points = self.client.get_metrics(self.prefix, self.job_id, after_step=after_step,
-                                         limit=self.page_limit, policy=policy)
+                                         limit=self.page_limit, policy=policy, timeout=timeout)
         self.behind = len(events) >= self.page_limit or len(points) >= self.page_limit
         return interleave(self._events(events), self._metrics(points))
 
@@ -416,6 +417,11 @@ class _Watch:
         return replace(self.streamer.client.policy, attempts=STREAM_ATTEMPTS,
                        deadline=max(0.0, self.remaining()))
 
+    def timeout(self) -> tuple[float, float]:
+        """Per-attempt (connect, read) timeouts: the contract's 60 s read, never far past the deadline."""
+        left = max(1.0, self.remaining())
+        return (min(10.0, left), min(60.0, left))
+
     def _dispatch(self, updates: list[Update]) -> None:
         for update in updates:
             if isinstance(update, StatusChange):
@@ -451,7 +457,7 @@ class _Watch:
     def run(self) -> None:
         streamer = self.streamer
         while True:
-            self._dispatch(self._guarded(lambda: streamer.poll(self.policy())))
+            self._dispatch(self._guarded(lambda: streamer.poll(self.policy(), self.timeout())))
             if getattr(self.renderer, "kind", "") is None:  # discovered on the first round
                 self.renderer.kind = streamer.kind  # type: ignore[attr-defined]
             self.renderer.flush()
@@ -471,11 +477,11 @@ class _Watch:
         """After the end: fetch what is left of events and metrics, and the final status."""
         streamer = self.streamer
         for _ in range(MAX_DRAIN_ROUNDS):
-            self._dispatch(self._guarded(lambda: streamer.poll_events_and_metrics(self.policy())))
+            self._dispatch(self._guarded(lambda: streamer.poll_events_and_metrics(self.policy(), self.timeout())))
             if not streamer.behind:
                 break
         if streamer.status not in TERMINAL_STATUSES:
-            self._dispatch(self._guarded(lambda: streamer.poll(self.policy())))
+            self._dispatch(self._guarded(lambda: streamer.poll(self.policy(), self.timeout())))
             if streamer.status not in TERMINAL_STATUSES and streamer.terminal_event_status:
                 self._dispatch(streamer._status(streamer.terminal_event_status))
 

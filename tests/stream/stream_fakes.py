@@ -37,11 +37,11 @@ class FakeClient:
     def url(self, path: str) -> str:
         return f"{self.base_url}/{path}"
 
-    def get_job(self, prefix, job_id, *, policy=None):
+    def get_job(self, prefix, job_id, *, policy=None, timeout=None):
         self.calls.append(f"GET {prefix}/jobs/{job_id}")
         return {"id": job_id, "status": self.job.status} if prefix == self.prefix else None
 
-    def find_job(self, job_id, kind=None, *, policy=None):
+    def find_job(self, job_id, kind=None, *, policy=None, timeout=None):
         for prefix in (("learning",) if kind == "sft" else ("rl", "learning")):
             job = self.get_job(prefix, job_id)
             if job is not None:
@@ -54,18 +54,18 @@ class FakeClient:
             self.rng.shuffle(items)
         return items
 
-    def get_events(self, prefix, job_id, *, since_seq=0, limit=200, policy=None):
+    def get_events(self, prefix, job_id, *, since_seq=0, limit=200, policy=None, timeout=None):
         self.calls.append(f"GET {prefix}/jobs/{job_id}/events?since_seq={since_seq}")
         floor = 0 if self.repeat_old else since_seq
         page = [e for e in self.job.events if e["seq"] > floor][:limit]
         return self._shuffle(page + (page[:1] if self.repeat_old else []))
 
-    def get_metrics(self, prefix, job_id, *, after_step=-1, limit=200, policy=None):
+    def get_metrics(self, prefix, job_id, *, after_step=-1, limit=200, policy=None, timeout=None):
         self.calls.append(f"GET {prefix}/jobs/{job_id}/metrics?after_step={after_step}")
         floor = -1 if self.repeat_old else after_step
         return self._shuffle([p for p in self.job.points if p["step"] > floor][:limit])
 
-    def get_timeline(self, prefix, job_id, *, policy=None):
+    def get_timeline(self, prefix, job_id, *, policy=None, timeout=None):
         self.calls.append(f"GET {prefix}/jobs/{job_id}/timeline")
         return list(self.job.phases)
 

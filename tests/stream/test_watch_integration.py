@@ -196,3 +196,21 @@ def test_backend_down_until_the_timeout_exit_4_one_warning(backend_factory):
     err = cap.stderr.getvalue()
     assert err.count("backend unreachable") == 1, err
     assert "stayed unreachable until the poll timeout" in err and f"inv stream --job-id {job_id}" in err
+
+
+@pytest.mark.timeout(40)  # with the contract's uncapped 60 s read timeout this would not end in time
+def test_backend_that_never_answers_ends_at_the_poll_timeout(backend_factory):
+    """Defect 1 of the reference: a dead backend made it hang forever. Per-attempt timeouts are
+    capped by the remaining poll time, so a backend that accepts but never answers ends the watch."""
+    from synthlaunch.errors import BackendUnreachable
+
+    server = backend_factory(step_seconds=0.05)
+    client = server.client()
+    job_id = create_rl(client, steps=10_000)
+    server.set_faults("path=/api/rl/jobs/*,method=GET,rate=1,kinds=latency,latency=60")
+    cap = Captured()
+    with pytest.raises(BackendUnreachable) as raised:
+        watch_job(client, job_id, kind="rl", out=cap.out, poll_interval=0.1, poll_timeout=2)
+    server.clear_faults()
+    assert raised.value.exit_code == 4
+    assert "timed out waiting for the answer" in cap.stderr.getvalue()
