@@ -206,3 +206,23 @@ def test_json_poll_timeout_keeps_stdout_ndjson():
     assert [r["record"] for r in records][-2:] == ["error", "summary"]
     assert records[-2]["exit_code"] == 5 and records[-1]["exit_code"] == 5
     assert "inv stream --job-id j7" in stderr.getvalue()
+
+
+points_pages = st.lists(st.lists(st.tuples(st.sampled_from(["train.loss", "train.reward"]),
+                                           st.integers(min_value=0, max_value=20)), max_size=30),
+                        min_size=1, max_size=8)
+
+
+@settings(max_examples=60, deadline=None)
+@given(pages=points_pages)
+def test_each_metric_point_handed_out_once_and_the_full_view_completes(pages):
+    s = JobStreamer(FakeClient(FakeJob()), "j1")
+    shown: list[tuple[str, int]] = []
+    everything = sorted({p for page in pages for p in page}, key=lambda p: (p[1], p[0]))
+    for page in pages + [everything]:  # finally the server answers with everything it has
+        after = max(-1, s.cursors.max_step - 1)
+        answer = [{"name": n, "step": k, "value": 1.0} for n, k in page if k > after]
+        shown += [(u.point["name"], u.point["step"]) for u in s._metrics(answer)]
+    assert len(shown) == len(set(shown))
+    # everything at or after the last step reached is shown (late points of older steps are not asked for)
+    assert {p for p in everything if p[1] >= s.cursors.max_step} <= set(shown)
