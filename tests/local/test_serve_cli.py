@@ -132,3 +132,17 @@ def test_help_explains_every_flag():
     for flag in ("--host", "--port", "--data-dir", "--api-key", "--environment-api-key", "--faults",
                  "--step-seconds"):
         assert flag in result.stdout
+
+
+def test_unwritable_or_corrupt_data_dir_exits_2(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    result = subprocess.run([INV, "local.backend", "--port", "0", "--data-dir", str(blocker / "sub")], cwd=ROOT,
+                            env=_env(), capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "--data-dir" in result.stderr and "Traceback" not in result.stderr
+    corrupt = tmp_path / "corrupt"
+    corrupt.mkdir()
+    (corrupt / "state.sqlite3").write_bytes(b"this is not sqlite" * 100)
+    result = subprocess.run([INV, "local.backend", "--port", "0", "--data-dir", str(corrupt)], cwd=ROOT,
+                            env=_env(), capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "not a usable SQLite database" in result.stderr

@@ -288,10 +288,25 @@ def _keys(given: Sequence[str] | None, env_var: str, *, also: Sequence[str] = ()
 
 
 def _foreground(out: "Output", server: _ThreadedServer, what: str) -> int:
+    import sqlite3
+
     from ..errors import UsageError
 
+    data_dir = getattr(server, "data_dir", None)
+    if data_dir is not None:
+        try:
+            Path(data_dir).mkdir(parents=True, exist_ok=True)
+            probe = Path(data_dir) / ".write-test"
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as exc:
+            raise UsageError(f"--data-dir {data_dir}: cannot write there: {exc.strerror or exc}",
+                             hint="pick a writable folder with --data-dir") from None
     try:
         server.start()
+    except sqlite3.DatabaseError as exc:
+        raise UsageError(f"--data-dir {data_dir}: state.sqlite3 is not a usable SQLite database ({exc})",
+                         hint="move that file away or pick another --data-dir") from None
     except OSError as exc:
         raise UsageError(f"cannot listen on {server.host}:{server.port}: {exc.strerror or exc}",
                          hint="pick another --port (0 picks a free one) or stop the process using it") from None
