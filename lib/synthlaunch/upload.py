@@ -150,7 +150,8 @@ def wait_until_ready(client: "SynthClient", file_id: str, *, timeout: float = 12
 
     A record without any state field counts as ready (a backend that does not process files).
     """
-    deadline = time.monotonic() + timeout
+    started = time.monotonic()
+    deadline = started + timeout
     delay = 0.1
     last_state: str | None = "not visible yet"
     announced = False
@@ -172,7 +173,7 @@ def wait_until_ready(client: "SynthClient", file_id: str, *, timeout: float = 12
                                method="GET", url=client.url(f"files/{file_id}"), response_body=record,
                                hint="the backend is slow to process the file; run again later "
                                     "(the upload is remembered, it will not be sent twice)")
-        if out is not None and not announced:
+        if out is not None and not announced and time.monotonic() - started >= 1.0:
             out.info(f"waiting for file {file_id} to be ready (status: {last_state})")
             announced = True
         time.sleep(delay)

@@ -129,7 +129,7 @@ def test_file_the_backend_marks_failed_is_an_error_with_its_reason(backend: Any,
 
 
 def test_waits_for_a_processing_file(backend_factory: Callable[..., Any], tmp_path: Path) -> None:
-    server = backend_factory(file_check_seconds=0.6)
+    server = backend_factory(file_check_seconds=1.5)
     out, buf = quiet_out()
     result = upload_dataset(server.client(), make_dataset(tmp_path, tag="slow"), out=out,
                             cache_path=tmp_path / "c.json")
