@@ -223,7 +223,7 @@ class Worker:
             loss = loss_at(row["seed"], step, total)
             store.add_metric(job_id, "train.loss", step, loss)
             data: dict[str, Any] = {"step": step, "total_steps": total, "loss": loss}
-            message = f"step {step + 1}/{total}: train.loss={loss:.4f}"
+            message = f"step {step} ({step + 1}/{total}): train.loss={loss:.4f}"
             if row["kind"] == "rl":
                 reward = reward_at(row["seed"], step, total)
                 store.add_metric(job_id, "train.reward", step, reward)
