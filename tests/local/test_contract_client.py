@@ -33,12 +33,17 @@ def test_sft_job_upload_start_stream_to_succeeded(backend, tmp_path):
     assert phases[-1] == "succeeded" and "running" in phases
 
 
-def test_rl_job_verify_create_stream_to_succeeded(backend, task_app):
+def test_rl_job_verify_health_task_info_create_stream_to_succeeded(backend, task_app):
+    from synthlaunch.task_app import TaskAppClient
+
     client = backend.client()
     verified = client.verify_task_app(task_app.url)
     assert verified["any_ok"] is True
     assert isinstance(verified["candidates_first15"], list)
     assert all("status" in a for a in verified["attempts"])
+    app_client = TaskAppClient(task_app.url, backend.environment_api_key)
+    assert app_client.health().status == 200
+    assert app_client.task_info().status == 200
     created = client.create_rl_job(rl_body(task_app.url), idempotency_key="contract-rl-1")
     job_id = job_id_of(created)
     prefix, job = client.find_job(job_id)
