@@ -173,7 +173,7 @@ def wait_until_ready(client: "SynthClient", file_id: str, *, timeout: float = 12
                                method="GET", url=client.url(f"files/{file_id}"), response_body=record,
                                hint="the backend is slow to process the file; run again later "
                                     "(the upload is remembered, it will not be sent twice)")
-        if out is not None and not announced and time.monotonic() - started >= 1.0:
+        if out is not None and not announced and time.monotonic() - started + delay >= 1.0:
             out.info(f"waiting for file {file_id} to be ready (status: {last_state})")
             announced = True
         time.sleep(delay)
