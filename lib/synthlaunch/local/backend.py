@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import time
 from datetime import datetime, timezone
 from typing import Any, Callable
 
