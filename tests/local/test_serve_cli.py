@@ -146,3 +146,13 @@ def test_unwritable_or_corrupt_data_dir_exits_2(tmp_path):
     result = subprocess.run([INV, "local.backend", "--port", "0", "--data-dir", str(corrupt)], cwd=ROOT,
                             env=_env(), capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "not a usable SQLite database" in result.stderr
+
+
+def test_default_data_dir_is_under_the_user_cache_dir(monkeypatch, tmp_path):
+    from synthlaunch.local.serve import default_data_dir
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    if sys.platform.startswith("linux"):
+        assert default_data_dir() == tmp_path / "synthlaunch" / "backend"
+    else:
+        assert default_data_dir().parts[-2:] == ("synthlaunch", "backend")
