@@ -149,11 +149,12 @@ def test_ready_timeout_is_bounded(backend_factory: Callable[..., Any], tmp_path:
 @pytest.mark.parametrize("faults", [
     "path=/api/files,method=POST,kinds=503,times=2,retry_after=0",
     "path=/api/files,method=POST,kinds=drop,times=2",
-    "path=/api/files,method=POST,kinds=429,times=1,retry_after=0;path=/api/files/*,method=GET,kinds=500,times=2",
+    "path=/api/files,method=POST,kinds=429,times=1,retry_after=0",
+    "path=/api/files,method=POST,kinds=503,times=1,retry_after=0;path=/api/files/*,method=GET,kinds=500+drop,times=2",
 ])
 def test_faults_during_upload_still_make_exactly_one_file(backend_factory: Callable[..., Any], tmp_path: Path,
                                                           faults: str) -> None:
-    server = backend_factory(faults=faults)
+    server = backend_factory(faults=faults, file_check_seconds=0.3)  # processing → the GETs are needed
     client = server.client(policy=RetryPolicy(attempts=6, deadline=30, backoff_base=0.05, backoff_max=0.2))
     out, _ = quiet_out()
     path = make_dataset(tmp_path, n=50, tag="faults")
