@@ -173,13 +173,13 @@ def test_limit_stops_after_n_examples(tmp_path: Path) -> None:
     ({"messages": [{"content": "x"}]}, "`messages[0].role` is missing"),
     ({"messages": [{"role": 1}]}, "`messages[0].role` must be a string, got a number"),
     ({"messages": [{"role": "  "}]}, "`messages[0].role` is empty"),
-    ({"messages": [{"role": "u", "content": True}]}, "`messages[0].content` must be null, a string, a list"),
-    ({"messages": [{"role": "u", "tool_calls": {}}]}, "`messages[0].tool_calls` must be a list"),
-    ({"messages": [{"role": "u", "tool_calls": [1]}]}, "`messages[0].tool_calls[0]` must be an object"),
-    ({"messages": [{"role": "u", "tool_calls": [{"function": {"name": " "}}]}]}, "non-empty `function.name` or `name`"),
-    ({"messages": [{"role": "u", "name": 3}]}, "`messages[0].name` must be a string"),
-    ({"messages": [{"role": "u", "reasoning": []}]}, "`messages[0].reasoning` must be a string"),
-    ({"messages": [{"role": "u", "raw_content": {}}]}, "`messages[0].raw_content` must be a string"),
+    ({"messages": [{"role": "user", "content": True}]}, "`messages[0].content` must be null, a string, a list"),
+    ({"messages": [{"role": "user", "tool_calls": {}}]}, "`messages[0].tool_calls` must be a list"),
+    ({"messages": [{"role": "user", "tool_calls": [1]}]}, "`messages[0].tool_calls[0]` must be an object"),
+    ({"messages": [{"role": "user", "tool_calls": [{"function": {"name": " "}}]}]}, "non-empty `function.name` or `name`"),
+    ({"messages": [{"role": "user", "name": 3}]}, "`messages[0].name` must be a string"),
+    ({"messages": [{"role": "user", "reasoning": []}]}, "`messages[0].reasoning` must be a string"),
+    ({"messages": [{"role": "user", "raw_content": {}}]}, "`messages[0].raw_content` must be a string"),
     ({**GOOD, "tools": {}}, "`tools` must be a list"),
     ({**GOOD, "tools": [1]}, "`tools[0]` must be an object"),
     ({**GOOD, "tools": [{"description": "d"}]}, "`tools[0].name` must be a non-empty string (missing)"),
@@ -188,7 +188,9 @@ def test_limit_stops_after_n_examples(tmp_path: Path) -> None:
     ({**GOOD, "metadata": "m"}, "`metadata` must be an object, got a string"),
 ])
 def test_each_rule_has_a_precise_message(tmp_path: Path, obj: object, fragment: str) -> None:
-    path = write(tmp_path, json.dumps(obj).encode() + b"\n")
+    line = json.dumps(obj).encode()
+    assert not ds.fast_ok(line)  # the fast path must not vouch for it
+    path = write(tmp_path, line + b"\n")
     err = problems_of(path)
     assert fragment in err.problems[0].message
     assert str(err.problems[0]).startswith(f"{path}:1: ")
@@ -212,9 +214,9 @@ def test_valid_shapes(tmp_path: Path, obj: object) -> None:
 
 @pytest.mark.parametrize("line, fragment", [
     (b'{"messages": [', "invalid JSON"),
-    (b'{"messages": [{"role": "u", "content": NaN}]}', "invalid JSON"),
+    (b'{"messages": [{"role": "user", "content": NaN}]}', "invalid JSON"),
     (GOOD_LINE + b" " + GOOD_LINE, "invalid JSON"),          # two values on one line
-    (b'{"messages": [{"role": "u", "content": "x"}], "messages": 1}', "must be a list"),  # last key wins
+    (b'{"messages": [{"role": "user", "content": "x"}], "messages": 1}', "must be a list"),  # last key wins
 ])
 def test_json_level_problems(tmp_path: Path, line: bytes, fragment: str) -> None:
     assert fragment in problems_of(write(tmp_path, line + b"\n")).problems[0].message
@@ -224,3 +226,10 @@ def test_an_object_spread_over_lines_is_invalid(tmp_path: Path) -> None:
     pretty = json.dumps(GOOD, indent=2).encode()
     err = problems_of(write(tmp_path, pretty + b"\n"), max_problems=100)
     assert err.problems[0].line == 1 and len(err.problems) + err.more == pretty.count(b"\n") + 1
+
+
+def test_roles_outside_the_fast_set_are_valid(tmp_path: Path) -> None:
+    obj = {"messages": [{"role": "narrator", "content": "x"}, {"role": "User", "content": "y"}]}
+    line = json.dumps(obj).encode()
+    assert not ds.fast_ok(line) and ds.check_line(line) is None
+    assert validate_dataset(write(tmp_path, line + b"\n")).examples == 1
