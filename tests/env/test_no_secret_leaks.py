@@ -10,11 +10,13 @@ from __future__ import annotations
 import importlib.util
 import json
 import secrets
+import signal
+import subprocess
 from pathlib import Path
 from typing import Iterator
 
 import pytest
-from e2e.helpers import project, run, user_env
+from e2e.helpers import BIN, Result, project, run, user_env
 
 from synthlaunch.local.serve import BackendServer, TaskAppServer
 
@@ -104,6 +106,7 @@ def scenarios(backend: BackendServer, task_app: TaskAppServer, other_app: TaskAp
         ("jobs wrong key --debug", ["inv", "jobs", *b, "--debug"], 4, {"SYNTH_API_KEY": WRONG_SK}),
         ("stream unknown job", ["inv", "stream", "--job-id", "job_does_not_exist", *b, "--poll-timeout", "5"], 4,
          {}),
+        ("demo", ["inv", "demo", "--step-seconds", "0.01"], 0, {}),
         ("cancel unknown job --json", ["inv", "cancel", "--job-id", "job_does_not_exist", *b, "--json"], 4, {}),
     ] if HAS_UPLOAD or s[0] not in needs_upload]
 
@@ -134,6 +137,26 @@ def test_no_key_value_in_any_output(servers, proj):
         if result.code not in (0, 1, 4):
             failures.append(f"{label}: exit {result.code}\n{result.stderr[-1500:]}")
     assert not failures, "\n\n".join(failures)
+
+
+@pytest.mark.parametrize("task", [["local.backend", "--port", "0"], ["local.task-app", "--port", "0"]])
+def test_local_servers_do_not_print_the_keys_they_accept(proj, tmp_path, task):
+    root, env = proj
+    args = [str(BIN / "inv"), *task] + (["--data-dir", str(tmp_path)] if task[0] == "local.backend" else [])
+    proc = subprocess.Popen(args, cwd=root, env={**env, "ENVIRONMENT_API_KEY": EK}, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, stdin=subprocess.DEVNULL)
+    assert proc.stdout is not None
+    lines = []
+    for line in proc.stdout:  # until the server says it is up
+        lines.append(line)
+        if "Ctrl-C" in line:
+            break
+    proc.send_signal(signal.SIGINT)
+    rest, _ = proc.communicate(timeout=60)
+    text = "".join(lines) + rest
+    assert "listening on http://127.0.0.1:" in text, text
+    assert "…" in text  # the keys are shown, masked
+    assert_no_leak(Result(proc.returncode, text, ""), " ".join(task))
 
 
 def test_the_detector_finds_a_leak():
