@@ -20,7 +20,8 @@ Speed: the file is read in binary blocks (hashed by a background thread: hashlib
 GIL), split into lines here, and each line goes through a msgspec decoder of typed Structs that
 validates while decoding (messages are a union tagged by `role`, so the common roles need no
 Python-level check at all), after a UTF-8 check of the line (msgspec skips unknown keys without
-decoding them). Only lines that fail it take the slow path (`check_line`), which is the
+decoding them). Lines heavy in multi-byte characters use a variant that leaves `content`
+undecoded (its type is read from its first byte) so their text is not decoded twice. Only lines that fail it take the slow path (`check_line`), which is the
 authority: it parses with `json` and says exactly what is wrong. The property tests check that
 the fast path never accepts a line the slow path rejects.
 """
@@ -229,25 +230,51 @@ class _MessageBase(msgspec.Struct, tag_field="role"):
     raw_content: Optional[str] = None
 
 
-_MESSAGE_TYPES = tuple(msgspec.defstruct(f"_Message_{role}", [], bases=(_MessageBase,), tag=role)
-                       for role in FAST_ROLES)
+class _RawMessageBase(msgspec.Struct, tag_field="role"):
+    """The same, with `content` left undecoded: its type is checked from its first byte."""
+
+    content: msgspec.Raw = msgspec.Raw(b"null")
+    tool_calls: Optional[list[_ToolCall]] = None
+    name: Optional[str] = None
+    reasoning: Optional[str] = None
+    raw_content: Optional[str] = None
 
 
-class _Example(msgspec.Struct):
-    messages: Annotated[list[Union[_MESSAGE_TYPES]], msgspec.Meta(min_length=1)]  # type: ignore[valid-type]
-    tools: Optional[list[_Tool]] = None
-    metadata: Optional[dict[str, msgspec.Raw]] = None
+def _example_type(base: type, name: str) -> type:
+    messages = tuple(msgspec.defstruct(f"{name}_{role}", [], bases=(base,), tag=role) for role in FAST_ROLES)
+    return msgspec.defstruct(name, [
+        ("messages", Annotated[list[Union[messages]], msgspec.Meta(min_length=1)]),  # type: ignore[valid-type]
+        ("tools", Optional[list[_Tool]], None),
+        ("metadata", Optional[dict[str, msgspec.Raw]], None),
+    ])
 
 
-_DECODE = msgspec.json.Decoder(_Example).decode
+_DECODE = msgspec.json.Decoder(_example_type(_MessageBase, "_Example")).decode
+_DECODE_RAW = msgspec.json.Decoder(_example_type(_RawMessageBase, "_RawExample")).decode
+_CONTENT_FIRST = frozenset(b'n"[{')  # null, string, list, object
+
+
+def _fast_typed(line: bytes) -> None:
+    """Raise unless the line is a valid example (UTF-8 checked by the caller)."""
+    _DECODE(line)
+
+
+def _fast_raw(line: bytes) -> None:
+    """As `_fast_typed`, without decoding message contents a second time (non-ASCII-heavy text)."""
+    for m in _DECODE_RAW(line).messages:
+        if memoryview(m.content)[0] not in _CONTENT_FIRST:
+            raise ValueError("content type")
 
 
 def fast_ok(line: bytes) -> bool:
     """True when the fast path accepts the line (then `check_line` accepts it too)."""
     try:
-        if not line.isascii():
-            line.decode("utf-8")  # msgspec does not look inside the keys it skips
-        _DECODE(line)
+        if line.isascii():
+            _fast_typed(line)
+        elif len(line) - len(line.decode("utf-8")) > len(line) >> 5:  # msgspec skips unknown keys undecoded
+            _fast_raw(line)
+        else:
+            _fast_typed(line)
     except Exception:
         return False
     return True
@@ -308,13 +335,19 @@ class _Tally:
 
     def lines(self, lines: list[bytes], first_lineno: int) -> None:
         """Check complete lines (without newlines) numbered from `first_lineno`."""
-        decode = _DECODE
+        decode, decode_raw, first_ok = _DECODE, _DECODE_RAW, _CONTENT_FIRST
         good = 0
         for i, line in enumerate(lines):  # the body is `fast_ok`, inlined: this loop is the hot path
             try:
-                if not line.isascii():
-                    line.decode("utf-8")
-                decode(line)
+                if line.isascii():
+                    decode(line)
+                elif len(line) - len(line.decode("utf-8")) > len(line) >> 5:
+                    # many multi-byte characters: decoding contents again would cost more than this loop
+                    for m in decode_raw(line).messages:
+                        if memoryview(m.content)[0] not in first_ok:
+                            raise ValueError
+                else:
+                    decode(line)
                 good += 1
             except Exception:  # any failure of the fast path: let the slow path decide
                 self.slow(line, first_lineno + i)

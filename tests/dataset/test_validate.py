@@ -189,7 +189,10 @@ def test_limit_stops_after_n_examples(tmp_path: Path) -> None:
 ])
 def test_each_rule_has_a_precise_message(tmp_path: Path, obj: object, fragment: str) -> None:
     line = json.dumps(obj).encode()
-    assert not ds.fast_ok(line)  # the fast path must not vouch for it
+    assert not ds.fast_ok(line)  # the fast path must not vouch for it, with either decoder
+    for variant in (ds._fast_typed, ds._fast_raw):
+        with pytest.raises(Exception):
+            variant(line)
     path = write(tmp_path, line + b"\n")
     err = problems_of(path)
     assert fragment in err.problems[0].message
@@ -233,3 +236,18 @@ def test_roles_outside_the_fast_set_are_valid(tmp_path: Path) -> None:
     line = json.dumps(obj).encode()
     assert not ds.fast_ok(line) and ds.check_line(line) is None
     assert validate_dataset(write(tmp_path, line + b"\n")).examples == 1
+
+
+@pytest.mark.parametrize("content, valid", [("東京 数据 ответ λόγος", True), (5, False), (True, False),
+                                            ([{"text": "東京"}], True), (None, True)])
+def test_text_heavy_in_multibyte_characters_takes_the_same_rules(tmp_path: Path, content: object,
+                                                                 valid: bool) -> None:
+    # lines where many bytes are multi-byte characters use the decoder that leaves contents raw
+    obj = {"messages": [{"role": "user", "content": content}], "note": "東京数据ответλόγος" * 20}
+    line = json.dumps(obj, ensure_ascii=False).encode()
+    assert len(line) - len(line.decode()) > len(line) >> 5
+    path = write(tmp_path, line + b"\n")
+    if valid:
+        assert validate_dataset(path).examples == 1 and ds.fast_ok(line)
+    else:
+        assert "`messages[0].content` must be" in problems_of(path).problems[0].message
