@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -104,6 +105,8 @@ def bench_validation(path: Path, repeat: int) -> dict:
     return {"file": path.name, "size_mb": round(mb, 1), "examples": val[0]["examples"],
             "json_loads_s": round(best_base, 3), "validate_s": round(best_val, 3),
             "ratio": round(best_val / best_base, 3), "validate_mb_per_s": round(mb / best_val, 1),
+            "median_ratio": round(statistics.median(r["seconds"] for r in val)
+                                  / statistics.median(r["seconds"] for r in base), 3),
             "validate_peak_rss_mb": max(r["peak_rss_mb"] for r in val),
             "json_loads_peak_rss_mb": max(r["peak_rss_mb"] for r in base),
             "all_json_loads_s": [round(r["seconds"], 3) for r in base],
@@ -160,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
         results["validation"].append(row)
         print(f"validate {row['file']}: {row['size_mb']} MiB, {row['examples']} examples | json.loads loop "
               f"{row['json_loads_s']} s | validate {row['validate_s']} s ({row['validate_mb_per_s']} MiB/s) | "
-              f"ratio {row['ratio']} | peak RSS {row['validate_peak_rss_mb']} MiB", flush=True)
+              f"ratio {row['ratio']} (median {row['median_ratio']}) | peak RSS {row['validate_peak_rss_mb']} MiB", flush=True)
     for size in [int(s) for s in args.memory_mb.split(",") if s]:
         path = dataset("realistic", size)
         r = measure("validate", str(path))
