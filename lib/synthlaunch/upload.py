@@ -34,6 +34,7 @@ WAIT_STATES = frozenset({"processing", "pending", "validating"})
 FAILED_STATES = frozenset({"failed", "error"})
 CACHE_FILE = "uploads.json"
 CACHE_VERSION = 1
+CACHE_MAX_ENTRIES = 1000  # the oldest are forgotten first
 
 
 @dataclass
@@ -128,7 +129,17 @@ class UploadCache:
 
     def put(self, key: str, file_id: str, name: str) -> None:
         entry = {"file_id": file_id, "name": name, "uploaded_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
-        self._write(lambda files: files.__setitem__(key, entry))
+
+        def change(files: dict[str, Any]) -> None:
+            files[key] = entry
+            if len(files) > CACHE_MAX_ENTRIES:
+                by_age = sorted(files, key=lambda k: str(files[k].get("uploaded_at", "")
+                                                         if isinstance(files[k], dict) else ""))
+                for old in by_age[:len(files) - CACHE_MAX_ENTRIES]:
+                    if old != key:
+                        del files[old]
+
+        self._write(change)
 
     def drop(self, key: str) -> None:
         self._write(lambda files: files.pop(key, None))

@@ -198,3 +198,15 @@ def test_cache_location_follows_the_environment(tmp_path: Path, monkeypatch: pyt
     monkeypatch.delenv("SYNTHLAUNCH_CACHE_DIR")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     assert default_cache_path() == tmp_path / "xdg" / "synthlaunch" / "uploads.json"
+
+
+def test_cache_forgets_the_oldest_entries(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import synthlaunch.upload as up
+
+    monkeypatch.setattr(up, "CACHE_MAX_ENTRIES", 3)
+    cache = UploadCache(tmp_path / "uploads.json")
+    data = {"version": 1, "files": {f"k{i}": {"file_id": f"f{i}", "uploaded_at": f"2026-01-0{i + 1}T00:00:00Z"}
+                                    for i in range(3)}}
+    cache.path.write_text(json.dumps(data))
+    cache.put("new", "f_new", "n.jsonl")
+    assert [cache.get(k) for k in ("k0", "k1", "k2", "new")] == [None, "f1", "f2", "f_new"]
