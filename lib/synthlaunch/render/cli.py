@@ -26,12 +26,15 @@ HIDDEN_EVENT_TYPES = frozenset({
     "sft.strategy.selected", "sft.training.args", "rl.worker.alive", "job.heartbeat",
 })
 HIDDEN_SUBSTRINGS = ("modal", "hatchet", "heartbeat")
+#: per-step progress events repeat what the metric lines already show
+HIDDEN_SUFFIXES = (".train.step",)
 
 
 def is_noisy(event: dict[str, Any]) -> bool:
     """True for internal event types and debug-level events (hidden unless verbose)."""
     etype = str(event.get("type") or "").lower()
-    if etype in HIDDEN_EVENT_TYPES or any(s in etype for s in HIDDEN_SUBSTRINGS):
+    if etype in HIDDEN_EVENT_TYPES or any(s in etype for s in HIDDEN_SUBSTRINGS) \
+            or etype.endswith(HIDDEN_SUFFIXES):
         return True
     return str(event.get("level") or "").lower() in ("debug", "trace")
 
