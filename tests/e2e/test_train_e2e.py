@@ -98,3 +98,28 @@ def test_options_that_do_not_apply_are_errors(proj, backend, tmp_path) -> None:
                  proj, user_env(tmp_path))
     assert result.code == 2
     assert "--examples" in result.stderr and "Traceback" not in result.output
+
+
+def test_failed_job_exits_1_and_skips_the_next(proj, backend, task_app, tmp_path) -> None:
+    failing = proj / "configs" / "rl" / "failing.toml"
+    failing.write_text((proj / "configs" / "rl" / "demo.toml").read_text() + "\n[emulation]\nfail_at_step = 2\n")
+    before = jobs_on(backend)
+    result = run(["inv", "train", "--config", "configs/rl/failing.toml", "--config", "configs/sft/demo.toml",
+                  "--task-url", task_app.url, "--json", *common(backend)], proj, user_env(tmp_path))
+    assert result.code == 1, result.output
+    lines = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+    summary = lines[-1]
+    assert summary["type"] == "train.summary" and summary["exit_code"] == 1
+    assert [r["status"] for r in summary["runs"]] == ["failed", "skipped"]
+    new = {k: v for k, v in jobs_on(backend).items() if k not in before}
+    assert len(new) == 1 and next(iter(new.values()))["status"] == "failed"
+    assert summary["runs"][0]["job_id"] in new
+
+
+def test_demo_runs_both_configs(tmp_path) -> None:
+    from .helpers import REPO
+
+    result = run(["inv", "demo", "--step-seconds", "0.02"], REPO, user_env(tmp_path), timeout=120)
+    assert result.code == 0, result.output
+    assert result.stdout.count("succeeded") >= 4  # two jobs' status lines and the summary rows
+    assert "Traceback" not in result.output
