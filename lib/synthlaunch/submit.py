@@ -42,7 +42,7 @@ def run_one(out: Output, path: Path, opts: "TrainOptions", record: "RunRecord", 
                             dataset=opts.dataset, allow_experimental=opts.allow_experimental, env=opts.environ)
     record.type = cfg.type
     for warning in cfg.warnings:
-        record.warnings.append(str(warning))
+        record.warnings.append(warning)
         out.warn(str(warning))
     if total == 1:
         check_applicable(cfg.type, opts)
@@ -179,7 +179,7 @@ def _run_sft(out: Output, cfg: "LoadedConfig", opts: "TrainOptions", env: "Resol
 
     preview, dropped = build_sft_body(cfg, training_file_id=None, model=opts.model)
     for warning in dropped:
-        record.warnings.append(str(warning))
+        record.warnings.append(warning)
         out.warn(str(warning))
     fp = fingerprint(env.backend_url, preview, f"{datasets.fingerprint}:{opts.examples}")
     key = explicit_key if opts.dry_run else _key(out, fp, explicit_key)

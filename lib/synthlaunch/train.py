@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from .errors import (EXIT_INTERRUPTED, EXIT_OK, SynthlaunchError, UsageError)
+from .errors import EXIT_INTERRUPTED, EXIT_OK, Problem, SynthlaunchError, UsageError
 from .flags import parse_choice, parse_float, parse_int
 from .render.console import Output
+from .validate import problem_dict  # the same error/warning shape as `inv validate --json`
 
 STREAM_FORMATS = ("cli", "chart", "json")
 JOB_TYPES = ("auto", "rl", "sft")
@@ -101,16 +102,16 @@ class RunRecord:
     message: str | None = None
     last_loss: float | None = None
     requests: list[dict[str, Any]] | None = None
-    warnings: list[str] = field(default_factory=list)
-    errors: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         doc = {"config": self.config, "type": self.type, "job_id": self.job_id, "status": self.status,
                "duration": None if self.duration is None else round(self.duration, 3),
                "exit_code": self.exit_code, "message": self.message, "last_loss": self.last_loss,
-               "warnings": self.warnings}
+               "warnings": [problem_dict(w) for w in self.warnings]}
         if self.errors:
-            doc["errors"] = self.errors
+            doc["errors"] = [problem_dict(e) for e in self.errors]
         if self.requests is not None:
             doc["requests"] = self.requests
         return doc
@@ -167,7 +168,7 @@ def _run_one_reporting(out: Output, path: Path, opts: TrainOptions, *, index: in
         record.exit_code = exc.exit_code
         record.status = record.status if record.job_id else "error"
         if isinstance(exc, ProblemsError):
-            record.errors = [p.as_dict() for p in exc.problems]
+            record.errors = list(exc.problems)
         record.message = exc.message.splitlines()[0] if exc.message else type(exc).__name__
     except KeyboardInterrupt:
         out.error("interrupted")
@@ -196,7 +197,7 @@ def _report(out: Output, records: list[RunRecord], opts: TrainOptions, *, many: 
 
 def _dry_run_doc(record: RunRecord) -> dict[str, Any]:
     """The `inv train --dry-run --json` shape: validate's entry plus the requests."""
+    errors = record.errors or ([Problem(record.message or "failed")] if record.exit_code else [])
     return {"path": record.config, "type": record.type, "ok": record.exit_code == EXIT_OK,
-            "errors": record.errors if record.errors else
-            ([{"message": record.message, "key": None, "line": None}] if record.exit_code else []),
-            "warnings": record.warnings, "requests": record.requests or []}
+            "errors": [problem_dict(e) for e in errors],
+            "warnings": [problem_dict(w) for w in record.warnings], "requests": record.requests or []}
