@@ -21,9 +21,10 @@ GIL), split into lines here, and each line goes through a msgspec decoder of typ
 validates while decoding (messages are a union tagged by `role`, so the common roles need no
 Python-level check at all), after a UTF-8 check of the line (msgspec skips unknown keys without
 decoding them). Lines heavy in multi-byte characters use a variant that leaves `content`
-undecoded (its type is read from its first byte) so their text is not decoded twice. Only lines that fail it take the slow path (`check_line`), which is the
-authority: it parses with `json` and says exactly what is wrong. The property tests check that
-the fast path never accepts a line the slow path rejects.
+undecoded (its type is read from its first byte) so their text is not decoded twice. Only the
+lines the fast path rejects take the slow path (`check_line`), which is the authority: it parses
+with `json` and says exactly what is wrong. The property tests check that the fast path never
+accepts a line the slow path rejects.
 """
 
 from __future__ import annotations
@@ -326,6 +327,7 @@ class _Tally:
         self.path = str(path)
         self.max_problems = max_problems
         self.examples = 0
+        self.invalid_lines = 0  # non-blank lines with a problem
         self.problems: list[Problem] = []
         self.more = 0
 
@@ -342,6 +344,7 @@ class _Tally:
         if message is None:
             self.examples += 1
         else:
+            self.invalid_lines += 1
             self.problem(lineno, message)
 
     def lines(self, lines: list[bytes], first_lineno: int) -> None:
@@ -443,13 +446,13 @@ def validate_dataset(path: str | os.PathLike[str], *, progress: ProgressFn | Non
                     parts.append(lines[0])
                     lines[0] = b"".join(parts)
                 if limit is not None:
-                    lines = _take(lines, limit - tally.examples - len(tally.problems) - tally.more)
+                    lines = _take(lines, limit - tally.examples - tally.invalid_lines)
                 tally.lines(lines, lineno + 1)
                 lineno += len(lines)
                 parts, parts_len = ([tail], len(tail)) if tail else ([], 0)
                 if progress is not None:
                     progress(done, total)
-                if limit is not None and tally.examples + len(tally.problems) + tally.more >= limit:
+                if limit is not None and tally.examples + tally.invalid_lines >= limit:
                     parts = []
                     break
             if parts and not skipping:  # the last line has no newline

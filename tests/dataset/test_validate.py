@@ -251,3 +251,10 @@ def test_text_heavy_in_multibyte_characters_takes_the_same_rules(tmp_path: Path,
         assert validate_dataset(path).examples == 1 and ds.fast_ok(line)
     else:
         assert "`messages[0].content` must be" in problems_of(path).problems[0].message
+
+
+def test_limit_counts_lines_not_problems(tmp_path: Path) -> None:
+    # the BOM problem is not one of the N lines; invalid lines are
+    path = write(tmp_path, ds.BOM + GOOD_LINE + b"\n" + GOOD_LINE + b"\n" + b"[]\n" + b"{}\n")
+    err = problems_of(path, limit=3)
+    assert [p.line for p in err.problems] == [1, 3]
