@@ -188,3 +188,37 @@ def test_inv_upload_dataset_missing_key_is_an_env_error(tmp_path: Path) -> None:
     data.write_bytes(line(0) + b"\n")
     res = inv(["upload-dataset", str(data)], tmp_path, user_env(tmp_path, BACKEND_BASE_URL="http://127.0.0.1:9"))
     assert res.returncode == 2 and "SYNTH_API_KEY" in res.stderr
+
+
+def test_progress_bars_show_on_a_terminal(backend: Any, tmp_path: Path) -> None:
+    """On a terminal, a file over a few MB gets a validation bar and an upload bar (bytes, rate, ETA)."""
+    pexpect = pytest.importorskip("pexpect")
+    data = tmp_path / "big.jsonl"
+    with open(data, "wb") as fh:
+        i = 0
+        while fh.tell() < 6 * 2**20:
+            fh.write(line(i) + b"\n")
+            i += 1
+    env = user_env(tmp_path, SYNTH_API_KEY=backend.api_key, BACKEND_BASE_URL=backend.root, TERM="xterm",
+                   COLUMNS="120")
+    env.pop("CI", None)
+    (tmp_path / "tasks.py").write_text("from synthlaunch.tasks import ns  # noqa: F401\n")
+    child = pexpect.spawn(str(INV), ["upload-dataset", str(data), "--force-upload"], cwd=str(tmp_path), env=env,
+                          timeout=60, encoding="utf-8", dimensions=(40, 120))
+    child.expect(pexpect.EOF)
+    child.close()
+    text = child.before
+    assert child.exitstatus == 0, text
+    assert "validating big.jsonl" in text and "uploading big.jsonl" in text
+    assert "MB" in text  # rich's byte counter / rate columns
+    assert "file id:" in text
+
+
+def test_no_progress_bar_without_a_terminal(backend: Any, tmp_path: Path) -> None:
+    data = tmp_path / "big.jsonl"
+    data.write_bytes(b"".join(line(i) + b"\n" for i in range(60_000)))
+    assert data.stat().st_size > 4 * 2**20
+    env = user_env(tmp_path, SYNTH_API_KEY=backend.api_key, BACKEND_BASE_URL=backend.root)
+    res = inv(["upload-dataset", str(data), "--force-upload"], tmp_path, env)
+    assert res.returncode == 0, res.stderr
+    assert "validating big.jsonl" not in res.stdout + res.stderr and "\x1b[" not in res.stdout + res.stderr
