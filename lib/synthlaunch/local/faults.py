@@ -9,13 +9,16 @@ SPEC syntax: rules separated by `;`, each rule a comma list of `key=value`:
 | `path`        | glob on the request path (fnmatch, `*` crosses `/`)                      | `/api/*` |
 | `method`      | only this HTTP method (`GET`, `POST`, ...); `*` = any                    | `*`      |
 | `rate`        | probability (0..1) that a matching request gets a fault                  | `1`      |
-| `kinds`       | `+`-separated from `429`, `500`, `502`, `503`, `drop`, `latency`         | `503`    |
+| `kinds`       | `+`-separated from `429`, `500`, `502`, `503`, `drop`, `latency`,        | `503`    |
+|               | `latency_after`                                                          |          |
 | `seed`        | seed of this rule's random sequence (same seed → same faults)            | `0`      |
 | `times`       | inject at most this many faults, then let everything through             | no limit |
 | `retry_after` | seconds sent in `Retry-After` with a 429 or 503                          | `1`      |
-| `latency`     | seconds added by the `latency` kind                                      | `0.5`    |
+| `latency`     | seconds added by the `latency` and `latency_after` kinds                 | `0.5`    |
 
-`drop` closes the connection without sending any answer. The first rule that matches a request
+`drop` closes the connection without sending any answer. `latency` waits before the request is
+handled; `latency_after` handles it at once (a job is created, a file stored) and holds the answer
+back, so a client can die after the server acted but before it heard the answer. The first rule that matches a request
 and decides to inject (by its rate) wins. `off`, `none` or an empty SPEC means no faults.
 `/admin/*` routes are never faulted.
 """
@@ -30,7 +33,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
 
-KINDS = ("429", "500", "502", "503", "drop", "latency")
+KINDS = ("429", "500", "502", "503", "drop", "latency", "latency_after")
 _KEYS = ("path", "method", "rate", "kinds", "seed", "times", "retry_after", "latency")
 
 
@@ -190,6 +193,17 @@ def _drop_connection(receive: Any) -> bool:
     return True
 
 
+def _held_back(send: Callable[[dict], Awaitable[None]], seconds: float) -> Callable[[dict], Awaitable[None]]:
+    """A `send` that waits `seconds` before the answer starts (the handler has already run)."""
+
+    async def wrapped(message: dict) -> None:
+        if message.get("type") == "http.response.start":
+            await asyncio.sleep(seconds)
+        await send(message)
+
+    return wrapped
+
+
 class FaultMiddleware:
     """Pure ASGI middleware (outermost) applying a FaultInjector to HTTP requests."""
 
@@ -210,6 +224,8 @@ class FaultMiddleware:
         if kind == "latency":
             await asyncio.sleep(rule.latency)
             await self.app(scope, receive, send)
+        elif kind == "latency_after":
+            await self.app(scope, receive, _held_back(send, rule.latency))
         elif kind == "drop":
             if _drop_connection(receive):
                 return
