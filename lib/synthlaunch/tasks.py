@@ -174,8 +174,11 @@ def validate(c, config=None, type_="auto", dataset=None, model=None, allow_exper
 
 
 @task(iterable=["env_file"], auto_shortflags=False,
-      help=_help("backend", "env_file", "examples", "json", "force_upload", "no_input", "debug", "quiet",
-                 "allow_insecure_http", "idempotency", path="the JSONL dataset to validate and upload"))
+      help=_help("backend", "env_file", "json", "force_upload", "no_input", "debug", "quiet",
+                 "allow_insecure_http", path="the JSONL dataset to validate and upload",
+                 examples="upload only the first N examples (a temporary copy named <stem>.head<N>.jsonl)",
+                 idempotency="Idempotency-Key for the upload (default: derived from the file's sha256, size "
+                             "and name, so a retried or repeated upload makes one file)"))
 def upload_dataset(c, path, examples=None, backend=None, env_file=None, json=False, force_upload=False,
                    idempotency=None, no_input=False, debug=False, quiet=False, allow_insecure_http=False):
     """Validate a chat JSONL dataset and upload it (deduplicated); prints file id, sha256, examples, bytes."""
