@@ -74,19 +74,20 @@ class Datasets:
 
 def _validate_datasets(out: Output, cfg: "LoadedConfig", opts: "TrainOptions") -> Datasets:
     """Validate the training dataset (and the validation one, if its file exists) before any secret is read."""
-    from .dataset import validate_dataset
     from .errors import DatasetError, Problem
+    from .upload import validate_with_progress
 
     if cfg.dataset_path is None:
         raise DatasetError([Problem("no training dataset: set [job].data in the config or pass --dataset",
                                     path=str(cfg.path), key="job.data")])
-    training = validate_dataset(cfg.dataset_path)
-    out.info(f"dataset {cfg.dataset_path}: {training.examples} examples, {training.bytes} bytes, "
-             f"sha256 {training.sha256[:12]}…")
+    # with --examples only the first N lines are read: the cost does not grow with the file
+    training = validate_with_progress(out, cfg.dataset_path, limit=opts.examples)
+    scope = f"first {training.examples} examples checked" if opts.examples else f"{training.examples} examples"
+    out.info(f"dataset {cfg.dataset_path}: {scope}, {training.bytes} bytes")
     validation = None
     if cfg.validation_path is not None:
         if cfg.validation_path.exists():
-            validation = validate_dataset(cfg.validation_path)
+            validation = validate_with_progress(out, cfg.validation_path)
             out.info(f"validation dataset {cfg.validation_path}: {validation.examples} examples")
         else:
             out.warn(f"{cfg.path}: [data].validation_path {cfg.validation_path} does not exist; "

@@ -204,7 +204,7 @@ def upload_dataset(client: "SynthClient", path: str | os.PathLike[str], *, out: 
     """
     path = Path(path)
     if report is None:
-        report = _validate_with_progress(out, path)
+        report = validate_with_progress(out, path)
     cache = UploadCache(cache_path)
     ckey = cache.key(client.base_url, client.api_key, report.sha256, report.bytes)
 
@@ -240,7 +240,8 @@ def upload_dataset(client: "SynthClient", path: str | os.PathLike[str], *, out: 
     return UploadResult(file_id, report.sha256, report.examples, report.bytes, False, path)
 
 
-def _validate_with_progress(out: Output, path: Path, **kwargs: Any) -> DatasetReport:
+def validate_with_progress(out: Output, path: Path, **kwargs: Any) -> DatasetReport:
+    """`validate_dataset` with a progress bar on a terminal for large files."""
     try:
         size = path.stat().st_size
     except OSError:
@@ -281,7 +282,7 @@ def run_upload_dataset(out: Output, path: str, examples: Any = None, backend: st
     limit = parse_int(examples, "examples", minimum=1) if examples is not None else None
     source = Path(path)
     if limit is None:
-        report = _validate_with_progress(out, source)
+        report = validate_with_progress(out, source)
         out.info(f"{source}: {report.examples} examples, {report.bytes} bytes, sha256 {report.sha256}")
     else:
         # check the first N examples where they are, so problems name the real file and line

@@ -123,3 +123,26 @@ def test_demo_runs_both_configs(tmp_path) -> None:
     assert result.code == 0, result.output
     assert result.stdout.count("succeeded") >= 4  # two jobs' status lines and the summary rows
     assert "Traceback" not in result.output
+
+
+def test_sft_with_validation_file_and_examples(proj, backend, tmp_path) -> None:
+    lines = (proj / "configs" / "datasets" / "demo.jsonl").read_text().splitlines()
+    (proj / "configs" / "datasets" / "val.jsonl").write_text("\n".join(lines[:5]) + "\n")
+    config = proj / "configs" / "sft" / "with_val.toml"
+    text = (proj / "configs" / "sft" / "demo.toml").read_text()
+    config.write_text(text.replace("[data]\n", '[data]\nvalidation_path = "../datasets/val.jsonl"\n')
+                      + "\n[training.validation]\nenabled = true\n")
+    before = jobs_on(backend)
+    result = run(["inv", "train", "--config", "configs/sft/with_val.toml", "--examples", "7", "--json",
+                  *common(backend)], proj, user_env(tmp_path))
+    assert result.code == 0, result.output
+    new = [v for k, v in jobs_on(backend).items() if k not in before]
+    assert len(new) == 1
+    job = new[0]
+    effective = job["metadata"]["effective_config"]
+    [validation_id] = effective["data"]["validation_files"]
+    files = {f["id"]: f for f in backend.client().list_files(limit=1000)}
+    assert files[validation_id]["line_count"] == 5
+    assert files[job["training_file_id"]]["line_count"] == 7  # --examples 7 uploaded a 7-line copy
+    assert job["hyperparameters"]["evaluation_strategy"] == "steps"
+    assert files[job["training_file_id"]]["filename"] == "demo.head7.jsonl"
