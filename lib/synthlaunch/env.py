@@ -303,6 +303,7 @@ def resolve_env(out: Output, *, required: list[str], env_files: Iterable[str | o
             for key in typed:
                 sources[key] = "typed, not saved"
 
+    _check_values(values, sources, required)
     if ENVIRONMENT_API_KEY in required and values.get(TASK_APP_URL):
         check_transport(values[TASK_APP_URL], secret_names=[ENVIRONMENT_API_KEY],
                         allow_insecure_http=allow_insecure_http)
@@ -313,6 +314,50 @@ def resolve_env(out: Output, *, required: list[str], env_files: Iterable[str | o
     return ResolvedEnv(values=values, sources=sources, backend_url=backend.url, env_file=chosen,
                        backend_source=backend.source, typed=typed, saved=saved,
                        allow_insecure_http=allow_insecure_http)
+
+
+def header_value_problem(value: str) -> str | None:
+    """Why `value` cannot be sent as a key in an HTTP header (None when it can)."""
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        return "contains a control character (a line break, tab or NUL)"
+    if not value.isascii():
+        return "contains a non-ASCII character"
+    if any(c.isspace() for c in value):
+        return "contains a space"
+    return None
+
+
+def _check_values(values: Mapping[str, str], sources: Mapping[str, str], required: Iterable[str]) -> None:
+    """Values that would break the first request are invalid input (exit 2), not a backend error later.
+
+    Keys go into HTTP headers (so: visible ASCII, no spaces); the task app URL must be a URL.
+    Messages name the key and where it came from, never the value of a secret.
+    """
+    keys = list(required)
+    if ENVIRONMENT_API_KEY in keys and TASK_APP_URL not in keys:  # RL: a task URL given in a file or the shell
+        keys.append(TASK_APP_URL)
+    for key in keys:
+        value = values.get(key)
+        if not value:
+            continue
+        if is_secret(key):
+            problem = header_value_problem(value)
+            if problem:
+                raise EnvError(f"{key} (from {sources[key]}) {problem}; an API key is one word of visible "
+                               "ASCII characters", hint=f"fix {key} where it is set (check quotes and line breaks)")
+        elif key == TASK_APP_URL:
+            problem = _validate_url(value) or _port_problem(value)
+            if problem:
+                raise EnvError(f"{key} (from {sources[key]}): {value!r} is not a valid http:// or https:// URL",
+                               hint="give the task app's full URL, e.g. http://127.0.0.1:8001")
+
+
+def _port_problem(value: str) -> str | None:
+    try:
+        urlsplit(value).port
+    except ValueError:
+        return "invalid port"
+    return None
 
 
 def _register(values: Mapping[str, str]) -> None:
