@@ -48,6 +48,11 @@ def normalise(url: str, *, source: str = "backend URL") -> str:
     if scheme not in ("http", "https") or not parts.hostname:
         raise EnvError(f"{source}: {text!r} is not an http:// or https:// URL",
                        hint="give a full URL such as https://agent-learning.onrender.com")
+    try:
+        parts.port
+    except ValueError:
+        raise EnvError(f"{source}: {text!r} has an invalid port (a number from 1 to 65535)",
+                       hint="give a full URL such as http://localhost:8000") from None
     if parts.query or parts.fragment:
         raise EnvError(f"{source}: {text!r} must not carry a query or a fragment",
                        hint="give only scheme, host, port and path, e.g. http://localhost:8000/api")
