@@ -41,8 +41,8 @@ def read_values(path: str | os.PathLike[str]) -> dict[str, str | None]:
     from dotenv import dotenv_values
 
     try:
-        with open(path, encoding="utf-8") as fh:
-            return dict(dotenv_values(stream=fh, interpolate=False))
+        raw = Path(path).read_bytes()
+        return dict(dotenv_values(stream=io.StringIO(raw.decode("utf-8"), newline=None), interpolate=False))
     except FileNotFoundError:
         raise EnvError(f"env file {os.fspath(path)} does not exist",
                        hint="check the --env-file path") from None
@@ -50,8 +50,10 @@ def read_values(path: str | os.PathLike[str]) -> dict[str, str | None]:
         raise EnvError(f"env file {os.fspath(path)} is a folder, not a file",
                        hint="pass the path of the .env file itself") from None
     except UnicodeDecodeError as exc:
-        raise EnvError(f"env file {os.fspath(path)} is not UTF-8 text ({exc.reason} at byte {exc.start})",
-                       hint="save the file as UTF-8") from None
+        line = raw[:exc.start].count(b"\n") + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise EnvError(f"env file {os.fspath(path)} is not UTF-8 text ({exc.reason} at line {line}, "
+                       f"column {column})", hint="save the file as UTF-8") from None
     except OSError as exc:
         raise EnvError(f"env file {os.fspath(path)} cannot be read: {exc.strerror}") from None
 
