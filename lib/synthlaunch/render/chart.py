@@ -12,13 +12,13 @@ import time
 from typing import TYPE_CHECKING, Any, Callable
 
 from ..redact import redact
+from .base import Renderer
 from .cli import event_line, format_value, is_noisy, summary_line
 from .console import Output
 
 if TYPE_CHECKING:  # pragma: no cover
     from rich.console import Console, RenderableType
 
-    from ..errors import SynthlaunchError
 
     from ..stream import JobResult
 
@@ -81,14 +81,13 @@ def plot_text(loss: Series, reward: Series | None, width: int, height: int) -> s
     return text
 
 
-class ChartRenderer:
+class ChartRenderer(Renderer):
     """The live frame. Warnings and notices print above it (rich redirects stdout/stderr)."""
 
     def __init__(self, out: Output, *, job_id: str, kind: str | None = None,
                  console: "Console | None" = None, max_fps: float = MAX_FPS,
                  clock: Callable[[], float] = time.monotonic) -> None:
-        self.out = out
-        self.job_id = job_id
+        super().__init__(out, job_id=job_id)
         self.kind = kind
         self.console = console
         self.min_gap = 1.0 / max_fps
@@ -195,24 +194,11 @@ class ChartRenderer:
         self.phase_text = phase
         self._refresh()
 
-    def notice(self, text: str, *, warning: bool = False) -> None:
-        self.out.write(f"warning: {text}" if warning else text, stream=self.out.stderr)
-
-    def detail(self, text: str) -> None:
-        if self.out.verbose:
-            self.out.write(text, stream=self.out.stderr)
-
     def flush(self) -> None:
         """Draw what the throttle held back (called once per poll round; still throttled: the
         frame is drawn at most `max_fps` times a second, and always once more at the end)."""
         if self._dirty:
             self._refresh()
-
-    def report(self, exc: "SynthlaunchError") -> None:
-        """An expected failure that ends the watch (timeout, backend down), with what to do."""
-        from .failure import show_failure
-
-        show_failure(exc, self.out)
 
     def finish(self, result: "JobResult", *, human: bool = True) -> None:
         if human:

@@ -12,10 +12,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from .console import Output
+from .base import Renderer
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..errors import SynthlaunchError
     from ..stream import JobResult
 
 #: internal bookkeeping events of the hosted backend: shown only with --verbose
@@ -84,18 +83,8 @@ def summary_line(result: "JobResult") -> str:
     return f"job {result.job_id} ({result.kind}) {result.status} in {result.duration:.1f}s · last train.loss={loss}"
 
 
-class CliRenderer:
+class CliRenderer(Renderer):
     """Plain lines through `Output` (redacted)."""
-
-    def __init__(self, out: Output, *, job_id: str) -> None:
-        self.out = out
-        self.job_id = job_id
-
-    def __enter__(self) -> "CliRenderer":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        return None
 
     def status(self, status: str) -> None:
         self.out.info(status_line(status))
@@ -109,25 +98,6 @@ class CliRenderer:
 
     def phase(self, phase: str) -> None:
         self.out.detail(f"[{clock_of()}] phase={phase}")
-
-    def notice(self, text: str, *, warning: bool = False) -> None:
-        if warning:
-            self.out.warn(text)
-        else:
-            self.out.write(text, stream=self.out.stderr)
-
-    def detail(self, text: str) -> None:
-        if self.out.verbose:
-            self.out.write(text, stream=self.out.stderr)
-
-    def flush(self) -> None:
-        return None
-
-    def report(self, exc: "SynthlaunchError") -> None:
-        """An expected failure that ends the watch (timeout, backend down), with what to do."""
-        from .failure import show_failure
-
-        show_failure(exc, self.out)
 
     def finish(self, result: "JobResult", *, human: bool = True) -> None:
         if human:

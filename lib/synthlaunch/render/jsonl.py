@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from .cli import summary_line
+from .base import Renderer
 from .console import Output
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -26,18 +27,8 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-class JsonRenderer:
+class JsonRenderer(Renderer):
     """Machine output: every update as one NDJSON line (all events, noisy ones included)."""
-
-    def __init__(self, out: Output, *, job_id: str) -> None:
-        self.out = out
-        self.job_id = job_id
-
-    def __enter__(self) -> "JsonRenderer":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        return None
 
     def _emit(self, record: str, body: dict[str, Any]) -> None:
         self.out.emit_json({"record": record, "job_id": self.job_id, **body}, ndjson=True)
@@ -54,16 +45,6 @@ class JsonRenderer:
     def phase(self, phase: str) -> None:
         """Timeline phases are not part of the NDJSON records; shown on stderr with --verbose."""
         self.detail(f"phase={phase}")
-
-    def notice(self, text: str, *, warning: bool = False) -> None:
-        self.out.write(f"warning: {text}" if warning else text, stream=self.out.stderr)
-
-    def detail(self, text: str) -> None:
-        if self.out.verbose:
-            self.out.write(text, stream=self.out.stderr)
-
-    def flush(self) -> None:
-        return None
 
     def report(self, exc: "SynthlaunchError") -> None:
         """The failure as one NDJSON `error` record; its human text on stderr."""
