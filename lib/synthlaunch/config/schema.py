@@ -310,11 +310,30 @@ def check_rl(data: Mapping[str, Any], rep: Reporter, *, model_override: bool = F
         check_section(data, RL_JUDGE_OPTIONS, rep, required=True)
     if check_section(data, RL_RUBRIC, rep) and "weights" in table_at(data, "rubric"):
         _check_weights(table_at(data, "rubric.weights"), rep)
-    check_section(data, RL_SERVICES, rep)
+    if check_section(data, RL_SERVICES, rep):
+        _check_task_url(table_at(data, "services").get("task_url"), rep)
     check_section(data, RL_LORA, rep)
     job_type = data.get("job_type")
     if job_type is not None and str(job_type).strip().lower() != "rl":
         rep.error("job_type", f"unexpected value {describe(job_type)} in an RL config", '"rl" or absent')
+
+
+def _check_task_url(url: Any, rep: Reporter) -> None:
+    """[services].task_url, when set, is a URL the backend and the preflight can reach (http/https, host, port)."""
+    if not isinstance(url, str) or not url.strip():
+        return
+    from urllib.parse import urlsplit
+
+    text = url.strip()
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+        ok = parts.scheme.lower() in ("http", "https") and bool(parts.hostname) and not any(c.isspace() for c in text)
+    except ValueError:
+        ok = False
+    if not ok:
+        rep.error("services.task_url", f"{literal(text)} is not a valid http:// or https:// URL",
+                  "the task app's URL, such as http://127.0.0.1:8001; --task-url and TASK_APP_URL override it")
 
 
 def _wrong_type(data: Mapping[str, Any], dotted: str) -> bool:
