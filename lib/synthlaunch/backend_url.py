@@ -45,7 +45,7 @@ def normalise(url: str, *, source: str = "backend URL") -> str:
     text = (url or "").strip()
     parts = urlsplit(text)
     scheme = parts.scheme.lower()
-    if scheme not in ("http", "https") or not parts.hostname:
+    if scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in text):
         raise EnvError(f"{source}: {text!r} is not an http:// or https:// URL",
                        hint="give a full URL such as https://agent-learning.onrender.com")
     try:
