@@ -348,8 +348,9 @@ def _check_values(values: Mapping[str, str], sources: Mapping[str, str], require
         elif key == TASK_APP_URL:
             problem = _validate_url(value) or _port_problem(value)
             if problem:
-                raise EnvError(f"{key} (from {sources[key]}): {value!r} is not a valid http:// or https:// URL",
-                               hint="give the task app's full URL, e.g. http://127.0.0.1:8001")
+                raise EnvError(f"{key} (from {sources[key]}): {value!r} is not an http(s) URL with a host"
+                               + (" and a valid port" if problem == "invalid port" else ""),
+                               hint="give the task app's base URL, e.g. http://127.0.0.1:8001")
 
 
 def _port_problem(value: str) -> str | None:
