@@ -253,7 +253,13 @@ def _create(out: Output, create: Callable[..., Any], body: dict[str, Any], key: 
     from .submissions import PendingSubmissions
 
     out.info(f"creating job (Idempotency-Key: {key})")
-    answer = create(body, idempotency_key=key)
+    try:
+        answer = create(body, idempotency_key=key)
+    except BackendError as exc:
+        if exc.status is None or exc.status in (408, 429) or exc.status >= 500:  # the job may exist: say rerun is safe
+            exc.hint = (f"{exc.hint}; " if exc.hint else "") + (
+                f"running the same command again reuses Idempotency-Key {key}, so it cannot create a second job")
+        raise
     job_id = job_id_of(answer)
     if not job_id:
         raise BackendError("the backend accepted the job but its answer has no `job_id` or `id`",
