@@ -137,3 +137,23 @@ def test_latency_after_fault_acts_before_answering(backend_factory, tmp_path) ->
         requests.post(f"{backend.api_url}/rl/jobs", json=body, timeout=(5, 1),
                       headers={"Authorization": f"Bearer {backend.api_key}", "Idempotency-Key": "k-1"})
     assert len(jobs_on(backend)) == 1
+
+
+def test_create_that_gives_up_says_rerun_is_safe_and_the_rerun_makes_one_job(backend_factory, task_app,
+                                                                               tmp_path) -> None:
+    """Every create attempt rate-limited (retry budget spent): exit 4 naming the key, then one job on rerun."""
+    backend = backend_factory(faults="path=/api/rl/jobs,method=POST,kinds=429,retry_after=0.05")
+    root = project(tmp_path)
+    write_env(root / ".env", SYNTH_API_KEY=backend.api_key, ENVIRONMENT_API_KEY=task_app.environment_api_key)
+    env = user_env(tmp_path)
+    args = _common(backend, task_app, "rl")
+    first = run(["inv", *args], root, env, timeout=90)
+    assert first.code == 4, first.output
+    key = first.stderr.split("creating job (Idempotency-Key: ", 1)[1].split(")", 1)[0]
+    assert f"running the same command again reuses Idempotency-Key {key}" in first.stderr
+    assert jobs_on(backend) == {}
+    backend.clear_faults()
+    second = run(["inv", *args], root, env, timeout=90)
+    assert second.code == 0, second.output
+    assert f"reusing Idempotency-Key {key}" in second.stderr
+    assert len(jobs_on(backend)) == 1
