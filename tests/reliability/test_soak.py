@@ -36,7 +36,13 @@ pytestmark = pytest.mark.timeout(300)
 
 RUNS = 50
 PARALLEL = 4
-FAULTS = "path=/api/*,rate=0.3,kinds=429+502+503+drop+latency,seed=20261125,retry_after=0.2,latency=0.2"
+#: one rule per route the tool uses (disjoint globs, so each request gets exactly one 30 % draw), so the
+#: injected count of every rule proves that every route was faulted
+ROUTES = ("/api/files*", "/api/rl/verify_task_app", "/api/rl/jobs", "/api/learning/jobs",
+          "/api/learning/jobs/*/start", "/api/*/jobs/job_????????????????", "/api/*/jobs/*/events",
+          "/api/*/jobs/*/metrics", "/api/*/jobs/*/timeline")
+FAULTS = ";".join(f"path={route},rate=0.3,kinds=429+502+503+drop+latency,seed={20261125 + n},retry_after=0.2,"
+                  "latency=0.2" for n, route in enumerate(ROUTES))
 API_KEY = "sk_soak_" + secrets.token_hex(16)
 ENV_KEY = "env_soak_" + secrets.token_hex(16)
 
@@ -116,10 +122,11 @@ def test_soak_50_runs_under_30_percent_faults(servers, tmp_path) -> None:
                 break
             gave_up.append(plan.index)
             result = results[plan.index] = one(plan)
-    injected = sum(rule["injected"] for rule in backend.injector.as_dict()["rules"])
+    per_route = {rule["path"]: rule["injected"] for rule in backend.injector.as_dict()["rules"]}
+    injected = sum(per_route.values())
     backend.clear_faults()
     retries = sum(r.stderr.count("retrying ") for r in results)
-    print(f"soak: {RUNS} runs, {injected} faults injected, {retries} retry lines shown, "
+    print(f"soak: {RUNS} runs, {injected} faults injected ({per_route}), {retries} retry lines shown, "
           f"runs rerun after giving up: {gave_up}")
 
     problems: list[str] = []
@@ -156,6 +163,7 @@ def test_soak_50_runs_under_30_percent_faults(servers, tmp_path) -> None:
     assert set(server_jobs) == set(job_ids), \
         f"the backend holds {len(server_jobs)} new jobs for {RUNS} runs (extra: {set(server_jobs) - set(job_ids)})"
     assert injected >= 100, f"only {injected} faults were injected: the soak did not exercise the retries"
+    assert all(per_route.values()), f"some routes were never faulted: {per_route}"
     pending = json.loads((tmp_path / ".state" / "pending-submissions.json").read_text())
     assert pending == {}, "confirmed submissions left records behind"
 
