@@ -16,8 +16,6 @@ import json
 import os
 import re
 import secrets
-import shutil
-import sys
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
