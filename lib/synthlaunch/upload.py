@@ -163,7 +163,7 @@ def wait_until_ready(client: "SynthClient", file_id: str, *, timeout: float = 12
     """
     started = time.monotonic()
     deadline = started + timeout
-    delay = 0.1
+    delay = 0.025  # small files are ready within milliseconds; back off from there
     last_state: str | None = "not visible yet"
     announced = False
     while True:
