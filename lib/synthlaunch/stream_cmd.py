@@ -14,10 +14,12 @@ JOB_TYPES = ("rl", "sft")
 STREAM_FORMATS = ("cli", "chart", "json")
 
 
-def _client(out: Output, backend: str | None, env_files: list[str] | None) -> "SynthClient":
+def _client(out: Output, backend: str | None, env_files: list[str] | None,
+            allow_insecure_http: bool = False) -> "SynthClient":
     from .env import make_client, resolve_env
 
-    env = resolve_env(out, required=["SYNTH_API_KEY"], env_files=list(env_files or []), backend_flag=backend)
+    env = resolve_env(out, required=["SYNTH_API_KEY"], env_files=list(env_files or []), backend_flag=backend,
+                      allow_insecure_http=allow_insecure_http)
     return make_client(env)
 
 
@@ -27,7 +29,8 @@ def _job_type(type_: Any) -> str | None:
 
 def run_stream(out: Output, *, job_id: str, type_: str | None = None, backend: str | None = None,
                env_files: list[str] | None = None, poll_timeout: Any = 3600, poll_interval: Any = 5,
-               stream_format: str = "cli", cancel_on_interrupt: bool = False) -> int:
+               stream_format: str = "cli", cancel_on_interrupt: bool = False,
+               allow_insecure_http: bool = False) -> int:
     """Reattach to a job and stream it to its end. Exit 0 succeeded, 1 failed/cancelled."""
     from .stream import watch_job
 
@@ -37,7 +40,7 @@ def run_stream(out: Output, *, job_id: str, type_: str | None = None, backend: s
     fmt = "json" if out.json_mode else parse_choice(stream_format or "cli", "stream-format", STREAM_FORMATS)
     if fmt == "json":
         out.json_mode = True  # stdout holds only the NDJSON records; every human line goes to stderr
-    client = _client(out, backend, env_files)
+    client = _client(out, backend, env_files, allow_insecure_http)
     out.info(f"watching job {job_id} on {client.base_url} (Ctrl-C stops watching; the job keeps running"
              + (", --cancel-on-interrupt cancels it)" if cancel_on_interrupt else ")"))
     result = watch_job(client, str(job_id), kind=kind, out=out, stream_format=fmt, poll_timeout=timeout,
@@ -71,11 +74,11 @@ def job_row(job: dict[str, Any]) -> list[str]:
 
 def run_jobs(out: Output, *, status: str | None = None, type_: str | None = None, limit: Any = 20,
              created_after: str | None = None, backend: str | None = None,
-             env_files: list[str] | None = None) -> int:
+             env_files: list[str] | None = None, allow_insecure_http: bool = False) -> int:
     """List jobs as a table (or `{"jobs": [...]}` with --json)."""
     job_type = _job_type(type_)
     count = parse_int(limit, "limit", minimum=1)
-    client = _client(out, backend, env_files)
+    client = _client(out, backend, env_files, allow_insecure_http)
     jobs = [j for j in client.list_jobs(status=status, job_type=job_type, created_after=created_after,
                                         limit=count) if isinstance(j, dict)]
     if out.json_mode:
@@ -89,12 +92,12 @@ def run_jobs(out: Output, *, status: str | None = None, type_: str | None = None
 
 
 def run_cancel(out: Output, *, job_id: str, type_: str | None = None, backend: str | None = None,
-               env_files: list[str] | None = None) -> int:
+               env_files: list[str] | None = None, allow_insecure_http: bool = False) -> int:
     """Cancel a job (found on `rl` or `learning`, or the path of --type)."""
     from .stream import TERMINAL_STATUSES, status_of
 
     kind = _job_type(type_)
-    client = _client(out, backend, env_files)
+    client = _client(out, backend, env_files, allow_insecure_http)
     prefix, job = client.find_job(str(job_id), kind)
     before = status_of(job)
     if before in TERMINAL_STATUSES:

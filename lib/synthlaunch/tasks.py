@@ -11,6 +11,8 @@ Each task imports its implementation (`synthlaunch.<module>.run_*`) when it runs
 from __future__ import annotations
 
 import importlib
+import os
+import sys
 from typing import Any
 
 from invoke import Collection, Context, task
@@ -71,6 +73,22 @@ def _pick(value: Any, c: Context, key: str, default: Any = None) -> Any:
     if value is not None:
         return value
     return _settings(c).get(key, default)
+
+
+def _positional(value: Any, task_name: str, what: str) -> Any:
+    """Invoke hands the next token to a positional argument even when it is a flag: `inv cancel --help`
+    would cancel a job named "--help". Show the task's help for -h/--help; refuse other flags."""
+    if isinstance(value, str) and value in ("--help", "-h"):
+        from invoke import Program
+
+        binary = os.path.basename(sys.argv[0]) or "inv"
+        Program(namespace=ns, binary=binary).run([binary, "--help", task_name], exit=False)
+        raise Exit(code=0)
+    if isinstance(value, str) and value.startswith("-"):
+        sys.stderr.write(f"error: `{value}` looks like a flag where the {what} was expected; "
+                         f"give the {what} first, e.g. `inv {task_name} {what.upper().replace(' ', '_')} {value}`\n")
+        raise Exit(code=2)
+    return value
 
 
 def _run(target: str, *, json: bool = False, quiet: bool = False, verbose: bool = False,
@@ -183,48 +201,50 @@ def upload_dataset(c, path, examples=None, backend=None, env_file=None, json=Fal
                    idempotency=None, no_input=False, debug=False, quiet=False, allow_insecure_http=False):
     """Validate a chat JSONL dataset and upload it (deduplicated); prints file id, sha256, examples, bytes."""
     _run("upload:run_upload_dataset", json=json, quiet=quiet, no_input=no_input, debug=debug,
-         path=path, examples=examples, backend=_pick(backend, c, "backend"), env_files=list(env_file or []),
+         path=_positional(path, "upload-dataset", "path"), examples=examples, backend=_pick(backend, c, "backend"), env_files=list(env_file or []),
          force_upload=force_upload, idempotency=idempotency, allow_insecure_http=allow_insecure_http)
 
 
 @task(iterable=["env_file"], auto_shortflags=False,
       help=_help("job_id", "backend", "env_file", "poll_timeout", "poll_interval", "stream_format", "json",
-                 "verbose", "cancel_on_interrupt", "no_input", "debug", "quiet",
+                 "verbose", "cancel_on_interrupt", "no_input", "debug", "quiet", "allow_insecure_http",
                  type_="rl or sft (discovered when omitted)"))
 def stream(c, job_id, type_=None, backend=None, env_file=None, poll_timeout=None, poll_interval=None,
            stream_format=None, json=False, verbose=False, cancel_on_interrupt=False, no_input=False,
-           debug=False, quiet=False):
+           debug=False, quiet=False, allow_insecure_http=False):
     """Reattach to a job and stream its status, events and metrics until it ends.
 
     Exit codes: 0 succeeded, 1 failed/cancelled, 4 backend unreachable, 5 poll timeout, 130 interrupted.
     """
     _run("stream_cmd:run_stream", json=json, quiet=quiet, verbose=verbose, no_input=no_input, debug=debug,
-         job_id=job_id, type_=type_, backend=_pick(backend, c, "backend"), env_files=list(env_file or []),
-         poll_timeout=_pick(poll_timeout, c, "poll_timeout", 3600),
+         job_id=_positional(job_id, "stream", "job id"), type_=type_, backend=_pick(backend, c, "backend"),
+         env_files=list(env_file or []), poll_timeout=_pick(poll_timeout, c, "poll_timeout", 3600),
          poll_interval=_pick(poll_interval, c, "poll_interval", 5),
          stream_format=_pick(stream_format, c, "stream_format", "cli"),
-         cancel_on_interrupt=cancel_on_interrupt)
+         cancel_on_interrupt=cancel_on_interrupt, allow_insecure_http=allow_insecure_http)
 
 
 @task(iterable=["env_file"], auto_shortflags=False,
-      help=_help("backend", "env_file", "json", "no_input", "debug",
+      help=_help("backend", "env_file", "json", "no_input", "debug", "allow_insecure_http",
                  status="only jobs with this status", type_="only rl or sft jobs",
                  limit="at most this many jobs (default 20)",
                  created_after="only jobs created after this ISO time"))
 def jobs(c, status=None, type_=None, limit=20, created_after=None, backend=None, env_file=None,
-         json=False, no_input=False, debug=False):
+         json=False, no_input=False, debug=False, allow_insecure_http=False):
     """List jobs on the backend as a table."""
     _run("stream_cmd:run_jobs", json=json, no_input=no_input, debug=debug, status=status, type_=type_,
          limit=limit, created_after=created_after, backend=_pick(backend, c, "backend"),
-         env_files=list(env_file or []))
+         env_files=list(env_file or []), allow_insecure_http=allow_insecure_http)
 
 
 @task(iterable=["env_file"], auto_shortflags=False,
-      help=_help("job_id", "backend", "env_file", "json", "no_input", "debug",
+      help=_help("job_id", "backend", "env_file", "json", "no_input", "debug", "allow_insecure_http",
                  type_="rl or sft (discovered when omitted)"))
-def cancel(c, job_id, type_=None, backend=None, env_file=None, json=False, no_input=False, debug=False):
+def cancel(c, job_id, type_=None, backend=None, env_file=None, json=False, no_input=False, debug=False,
+           allow_insecure_http=False):
     """Cancel a running job."""
-    _run("stream_cmd:run_cancel", json=json, no_input=no_input, debug=debug, job_id=job_id, type_=type_,
+    _run("stream_cmd:run_cancel", json=json, no_input=no_input, debug=debug,
+         job_id=_positional(job_id, "cancel", "job id"), type_=type_,
          backend=_pick(backend, c, "backend"), env_files=list(env_file or []))
 
 

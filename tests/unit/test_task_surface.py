@@ -1,0 +1,55 @@
+"""The command surface: every documented option exists, help never runs a task, --list is light."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BIN = Path(sys.executable).parent
+REPO = Path(__file__).resolve().parents[2]
+TRAIN_OPTIONS = ("--config", "--type", "--env-file", "--task-url", "--dataset", "--backend", "--model",
+                 "--allow-experimental", "--no-allow-experimental", "--idempotency", "--[no-]poll",
+                 "--poll-timeout", "--poll-interval", "--stream-format", "--examples", "--dry-run", "--json",
+                 "--no-input", "--yes", "--keep-going", "--debug")
+
+
+def inv(*args: str, binary: str = "inv") -> subprocess.CompletedProcess[str]:
+    env = {"PATH": "/usr/bin:/bin", "CI": "true", "HOME": str(REPO)}
+    return subprocess.run([str(BIN / binary), *args], cwd=REPO, capture_output=True, text=True, env=env,
+                          stdin=subprocess.DEVNULL, timeout=60)
+
+
+def test_train_has_every_option_of_the_spec() -> None:
+    result = inv("train", "--help")
+    assert result.returncode == 0
+    missing = [opt for opt in TRAIN_OPTIONS if opt not in result.stdout]
+    assert not missing
+
+
+@pytest.mark.parametrize("task", ["cancel", "stream", "upload-dataset"])
+@pytest.mark.parametrize("flag", ["--help", "-h"])
+def test_help_after_a_positional_task_shows_help(task: str, flag: str) -> None:
+    result = inv(task, flag, binary="synthlaunch")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"Usage: synthlaunch [--core-opts] {task}")
+    assert "error" not in result.stderr
+
+
+def test_a_flag_in_place_of_a_positional_is_a_usage_error() -> None:
+    result = inv("cancel", "-x")
+    assert result.returncode == 2
+    assert "looks like a flag where the job id was expected" in result.stderr
+
+
+def test_list_imports_nothing_heavy() -> None:
+    code = ("import sys; from invoke import Program; from synthlaunch.tasks import ns; "
+            "Program(namespace=ns).run(['inv', '--list'], exit=False); "
+            "heavy = [m for m in ('requests', 'tomllib', 'tomli', 'rich', 'fastapi', 'uvicorn', 'plotext', "
+            "'msgspec', 'orjson', 'tenacity', 'synthlaunch.api', 'synthlaunch.config') if m in sys.modules]; "
+            "print('HEAVY', heavy)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert "train" in result.stdout
+    assert "HEAVY []" in result.stdout
