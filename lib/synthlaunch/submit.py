@@ -101,10 +101,14 @@ def _resolve_env(out: Output, cfg: "LoadedConfig", opts: "TrainOptions") -> "Res
 
     task_url_known = cfg.type == "rl" and bool(resolve_task_url(cfg, flag=opts.task_url, env={}))
     required = [] if opts.dry_run else required_keys(cfg.type, task_url_known=task_url_known)
-    return resolve_env(out, required=required, env_files=opts.env_files,
-                       search_dirs=[Path.cwd(), cfg.path.parent],
-                       flag_values={"TASK_APP_URL": opts.task_url}, backend_flag=opts.backend,
-                       yes=opts.yes, allow_insecure_http=opts.allow_insecure_http, environ=opts.environ)
+    env = resolve_env(out, required=required, env_files=opts.env_files,
+                      search_dirs=[Path.cwd(), cfg.path.parent],
+                      flag_values={"TASK_APP_URL": opts.task_url}, backend_flag=opts.backend,
+                      yes=opts.yes, allow_insecure_http=opts.allow_insecure_http, environ=opts.environ)
+    if not opts.env_files and env.env_file is not None:
+        # the .env picked (or found) for the first config serves the later ones: one picker per run
+        opts.env_files = [str(env.env_file)]
+    return env
 
 
 def _confirm(out: Output, opts: "TrainOptions", settings: list[tuple[str, str]]) -> None:
