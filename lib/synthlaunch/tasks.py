@@ -245,7 +245,8 @@ def cancel(c, job_id, type_=None, backend=None, env_file=None, json=False, no_in
     """Cancel a running job."""
     _run("stream_cmd:run_cancel", json=json, no_input=no_input, debug=debug,
          job_id=_positional(job_id, "cancel", "job id"), type_=type_,
-         backend=_pick(backend, c, "backend"), env_files=list(env_file or []))
+         backend=_pick(backend, c, "backend"), env_files=list(env_file or []),
+         allow_insecure_http=allow_insecure_http)
 
 
 @task(auto_shortflags=False,

@@ -53,3 +53,17 @@ def test_list_imports_nothing_heavy() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert "train" in result.stdout
     assert "HEAVY []" in result.stdout
+
+
+@pytest.mark.parametrize("name", ["train", "preflight", "upload_dataset", "stream", "jobs", "cancel"])
+def test_allow_insecure_http_reaches_the_library(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A declared flag that the task forgets to pass on is silently ignored: every task passes this one."""
+    from invoke import Context
+
+    from synthlaunch import tasks
+
+    seen: dict[str, object] = {}
+    monkeypatch.setattr(tasks, "_run", lambda target, **kwargs: seen.update(kwargs))
+    positional = {"upload_dataset": ("data.jsonl",), "stream": ("job-1",), "cancel": ("job-1",)}.get(name, ())
+    getattr(tasks, name).body(Context(), *positional, allow_insecure_http=True)
+    assert seen.get("allow_insecure_http") is True
