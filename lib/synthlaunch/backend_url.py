@@ -15,6 +15,7 @@ from typing import Callable, Mapping
 from urllib.parse import urlsplit, urlunsplit
 
 from .errors import EnvError
+from .transport import INVALID_PORT, NOT_A_URL, url_problem
 
 HOSTED_ROOT = "https://agent-learning.onrender.com"
 LOCAL_DEFAULT = "http://localhost:8000"
@@ -43,16 +44,15 @@ def normalise(url: str, *, source: str = "backend URL") -> str:
     Raises EnvError (naming `source`) for anything that is not an absolute http(s) URL.
     """
     text = (url or "").strip()
-    parts = urlsplit(text)
-    scheme = parts.scheme.lower()
-    if scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in text):
+    problem = url_problem(text)
+    if problem == NOT_A_URL:
         raise EnvError(f"{source}: {text!r} is not an http:// or https:// URL",
                        hint="give a full URL such as https://agent-learning.onrender.com")
-    try:
-        parts.port
-    except ValueError:
+    if problem == INVALID_PORT:
         raise EnvError(f"{source}: {text!r} has an invalid port (a number from 1 to 65535)",
-                       hint="give a full URL such as http://localhost:8000") from None
+                       hint="give a full URL such as http://localhost:8000")
+    parts = urlsplit(text)
+    scheme = parts.scheme.lower()
     if parts.query or parts.fragment:
         raise EnvError(f"{source}: {text!r} must not carry a query or a fragment",
                        hint="give only scheme, host, port and path, e.g. http://localhost:8000/api")

@@ -13,7 +13,6 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Literal, Mapping
-from urllib.parse import urlsplit
 
 from . import prompts
 from .backend_url import VARIABLES as BACKEND_VARIABLES
@@ -22,7 +21,7 @@ from .dotenv_file import read_values, unparsable_lines, write_keys
 from .errors import EnvError
 from .redact import is_sensitive_name, mask, register_secret
 from .render.console import Output
-from .transport import check_transport
+from .transport import INVALID_PORT, check_transport, url_problem
 
 __all__ = ["ResolvedEnv", "required_keys", "resolve_env", "make_client", "check_transport",
            "discover_env_files", "ALIASES", "SECRET_KEYS", "KNOWN_KEYS"]
@@ -203,10 +202,7 @@ def _how_to_supply(key: str) -> str:
 
 
 def _validate_url(value: str) -> str | None:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return "please type a full http:// or https:// URL"
-    return None
+    return "please type a full http:// or https:// URL" if url_problem(value) else None
 
 
 # -- resolution -------------------------------------------------------------------------------
@@ -346,19 +342,11 @@ def _check_values(values: Mapping[str, str], sources: Mapping[str, str], require
                 raise EnvError(f"{key} (from {sources[key]}) {problem}; an API key is one word of visible "
                                "ASCII characters", hint=f"fix {key} where it is set (check quotes and line breaks)")
         elif key == TASK_APP_URL:
-            problem = _validate_url(value) or _port_problem(value)
+            problem = url_problem(value)
             if problem:
                 raise EnvError(f"{key} (from {sources[key]}): {value!r} is not an http(s) URL with a host"
-                               + (" and a valid port" if problem == "invalid port" else ""),
+                               + (" and a valid port" if problem == INVALID_PORT else ""),
                                hint="give the task app's base URL, e.g. http://127.0.0.1:8001")
-
-
-def _port_problem(value: str) -> str | None:
-    try:
-        urlsplit(value).port
-    except ValueError:
-        return "invalid port"
-    return None
 
 
 def _register(values: Mapping[str, str]) -> None:

@@ -451,15 +451,10 @@ class Target:
 def check_task_url(url: str, *, source: str = "task URL", allow_insecure_http: bool = False) -> str:
     """The task URL without a trailing slash. UsageError (exit 2) when it is not an http(s) URL with a
     host; EnvError (exit 2) when ENVIRONMENT_API_KEY would travel over plain http to another machine."""
-    from .transport import check_transport
+    from .transport import check_transport, url_problem
 
     text = (url or "").strip()
-    try:
-        parts = urlsplit(text)
-        host = parts.hostname
-    except ValueError:
-        parts, host = None, None
-    if parts is None or parts.scheme not in ("http", "https") or not host:
+    if url_problem(text):
         raise UsageError(f"{source}: {text!r} is not an http(s) URL with a host",
                          hint="give the task app's base URL, e.g. http://127.0.0.1:8001")
     check_transport(text, secret_names=["ENVIRONMENT_API_KEY"], allow_insecure_http=allow_insecure_http)

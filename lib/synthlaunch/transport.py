@@ -1,4 +1,5 @@
-"""Transport security: API keys travel over https, or plain http only to a loopback host."""
+"""URLs the tool sends to: well-formed http(s) with a host (`url_problem`), and API keys over https,
+or plain http only to a loopback host (`check_transport`)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,27 @@ import ipaddress
 from urllib.parse import urlsplit
 
 from .errors import EnvError
+
+NOT_A_URL = "not an http(s) URL with a host"
+INVALID_PORT = "invalid port"
+
+
+def url_problem(text: str) -> str | None:
+    """Why `text` is not an absolute http(s) URL with a host and a valid port: `NOT_A_URL` or
+    `INVALID_PORT`; None when it is one. Never raises (what `urlsplit` cannot parse is `NOT_A_URL`)."""
+    try:
+        parts = urlsplit(text)
+        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+            return NOT_A_URL
+    except ValueError:  # e.g. an unclosed IPv6 bracket: "http://[::1"
+        return NOT_A_URL
+    if any(c.isspace() for c in text):
+        return NOT_A_URL
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number from 0 to 65535
+    except ValueError:
+        return INVALID_PORT
+    return None
 
 
 def is_loopback_host(host: str | None) -> bool:

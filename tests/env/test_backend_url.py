@@ -89,7 +89,8 @@ def test_normalise_examples(raw, expected):
     assert normalise(raw) == expected
 
 
-@pytest.mark.parametrize("raw", ["", "localhost:8000", "ftp://h/x", "http://", "https://h/api?x=1", "/api"])
+@pytest.mark.parametrize("raw", ["", "localhost:8000", "ftp://h/x", "http://", "https://h/api?x=1", "/api",
+                                 "http://[::1", "http://[oops]:8000"])
 def test_normalise_rejects_non_urls(raw):
     with pytest.raises(EnvError):
         normalise(raw, source="--backend")

@@ -268,3 +268,13 @@ def test_highest_source_wins_property(tmp_path_factory, placement):
         if expected:
             break
     assert env.task_url == expected
+
+
+@pytest.mark.parametrize("url", ["http://[::1", "http://[oops:8001", "http://127.0.0.1:99999", "http://a b:8001"])
+def test_a_task_url_that_cannot_be_parsed_is_invalid_input_naming_its_source(home, url):
+    out, _, _ = make_out()
+    with pytest.raises(EnvError) as info:
+        resolve_env(out, required=required_keys("rl", task_url_known=False),
+                    environ={"SYNTH_API_KEY": SK, "ENVIRONMENT_API_KEY": EK}, flag_values={"TASK_APP_URL": url})
+    assert info.value.message.startswith("TASK_APP_URL (from flag --task-url)")
+    assert "is not an http(s) URL with a host" in info.value.message

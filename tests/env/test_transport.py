@@ -6,7 +6,7 @@ import pytest
 
 from synthlaunch.env import ResolvedEnv, make_client
 from synthlaunch.errors import EnvError
-from synthlaunch.transport import check_transport, is_loopback_host
+from synthlaunch.transport import INVALID_PORT, NOT_A_URL, check_transport, is_loopback_host, url_problem
 
 
 @pytest.mark.parametrize("url", [
@@ -53,3 +53,12 @@ def test_make_client_without_key_is_an_env_error():
     env = ResolvedEnv(values={}, sources={}, backend_url="https://b.example.com/api")
     with pytest.raises(EnvError, match="SYNTH_API_KEY"):
         make_client(env)
+
+
+@pytest.mark.parametrize("url, problem", [
+    ("http://127.0.0.1:8001", None), ("HTTPS://Example.com/api", None), ("http://[::1]:8000/x", None),
+    ("ftp://h", NOT_A_URL), ("http://", NOT_A_URL), ("localhost:8000", NOT_A_URL), ("http://[::1", NOT_A_URL),
+    ("http://a b", NOT_A_URL), ("http://h:port", INVALID_PORT), ("http://h:70000", INVALID_PORT),
+])
+def test_url_problem(url, problem):
+    assert url_problem(url) == problem

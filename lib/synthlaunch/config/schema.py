@@ -322,16 +322,10 @@ def _check_task_url(url: Any, rep: Reporter) -> None:
     """[services].task_url, when set, is a URL the backend and the preflight can reach (http/https, host, port)."""
     if not isinstance(url, str) or not url.strip():
         return
-    from urllib.parse import urlsplit
+    from ..transport import url_problem
 
     text = url.strip()
-    try:
-        parts = urlsplit(text)
-        parts.port  # noqa: B018 - raises ValueError for a bad port
-        ok = parts.scheme.lower() in ("http", "https") and bool(parts.hostname) and not any(c.isspace() for c in text)
-    except ValueError:
-        ok = False
-    if not ok:
+    if url_problem(text):
         rep.error("services.task_url", f"{literal(text)} is not a valid http:// or https:// URL",
                   "the task app's URL, such as http://127.0.0.1:8001; --task-url and TASK_APP_URL override it")
 
