@@ -12,17 +12,12 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from .env import CREDENTIAL_AND_TARGET_KEYS
 from .errors import UsageError
 from .render.console import Output, is_interactive
 
 DEMO_CONFIGS = ("sft/demo.toml", "rl/demo.toml")
 DEFAULT_STEP_SECONDS = 0.15
-# Variables that would point the run elsewhere or carry the user's real keys: the demo never reads them.
-ISOLATED_VARIABLES = (
-    "SYNTH_API_KEY", "ENVIRONMENT_API_KEY", "DEV_ENVIRONMENT_API_KEY", "ENVIRONMENT_API_KEY_ALIASES",
-    "TASK_APP_URL", "TASK_APP_BASE_URL", "BACKEND_BASE_URL", "BACKEND_OVERRIDE", "SYNTH_BACKEND_URL_OVERRIDE",
-    "LOCAL_BACKEND_URL", "DEV_BACKEND_URL", "PROD_BACKEND_URL", "SYNTH_USER_ID", "SYNTH_ORG_ID",
-)
 
 
 def find_demo_configs(start: Path | None = None) -> list[Path]:
@@ -37,8 +32,9 @@ def find_demo_configs(start: Path | None = None) -> list[Path]:
 
 
 def demo_environ() -> dict[str, str]:
-    """The process environment without anything that carries credentials or backend choices."""
-    return {k: v for k, v in os.environ.items() if k not in ISOLATED_VARIABLES}
+    """The process environment without anything that carries credentials or backend choices
+    (they would point the run elsewhere or carry the user's real keys: the demo never reads them)."""
+    return {k: v for k, v in os.environ.items() if k not in CREDENTIAL_AND_TARGET_KEYS}
 
 
 def run_demo(out: Output, *, stream_format: str | None = None, step_seconds: Any = None) -> int:

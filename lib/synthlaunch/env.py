@@ -24,7 +24,7 @@ from .render.console import Output
 from .transport import INVALID_PORT, check_transport, url_problem
 
 __all__ = ["ResolvedEnv", "required_keys", "resolve_env", "make_client", "check_transport",
-           "discover_env_files", "ALIASES", "SECRET_KEYS", "KNOWN_KEYS"]
+           "discover_env_files", "ALIASES", "SECRET_KEYS", "KNOWN_KEYS", "CREDENTIAL_AND_TARGET_KEYS"]
 
 SYNTH_API_KEY = "SYNTH_API_KEY"
 ENVIRONMENT_API_KEY = "ENVIRONMENT_API_KEY"
@@ -37,12 +37,13 @@ ALIASES: dict[str, tuple[str, ...]] = {
 }
 #: flag that supplies a key (for the source line and for "how to supply it")
 FLAGS = {TASK_APP_URL: "--task-url"}
-#: every variable the tool reads (documented in .env.example)
-KNOWN_KEYS: tuple[str, ...] = (
+#: variables that carry credentials or choose the backend, the task app or the account
+CREDENTIAL_AND_TARGET_KEYS: tuple[str, ...] = (
     SYNTH_API_KEY, ENVIRONMENT_API_KEY, "DEV_ENVIRONMENT_API_KEY", "ENVIRONMENT_API_KEY_ALIASES",
     TASK_APP_URL, "TASK_APP_BASE_URL", *BACKEND_VARIABLES, "SYNTH_USER_ID", "SYNTH_ORG_ID",
-    "SDK_EXPERIMENTAL", "SDK_EXPERIMENTAL_MODELS",
 )
+#: every variable the tool reads (documented in .env.example)
+KNOWN_KEYS: tuple[str, ...] = (*CREDENTIAL_AND_TARGET_KEYS, "SDK_EXPERIMENTAL", "SDK_EXPERIMENTAL_MODELS")
 DESCRIPTIONS = {
     SYNTH_API_KEY: "your Synth API key (sent to the backend as a bearer token)",
     ENVIRONMENT_API_KEY: "the key your RL task app accepts (X-API-Key)",

@@ -9,12 +9,12 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from synthlaunch.env import KNOWN_KEYS
+
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 # Variables of the developer's own shell that would change what the tool does: never inherited.
-SCRUB = ("SYNTH_API_KEY", "ENVIRONMENT_API_KEY", "DEV_ENVIRONMENT_API_KEY", "ENVIRONMENT_API_KEY_ALIASES",
-         "TASK_APP_URL", "TASK_APP_BASE_URL", "BACKEND_BASE_URL", "BACKEND_OVERRIDE",
-         "SYNTH_BACKEND_URL_OVERRIDE", "SDK_EXPERIMENTAL", "SDK_EXPERIMENTAL_MODELS")
+SCRUB = KNOWN_KEYS
 
 
 @dataclass

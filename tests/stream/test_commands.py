@@ -15,8 +15,10 @@ from pathlib import Path
 import pytest
 from stream_helpers import create_rl, wait_status
 
+from synthlaunch.env import KNOWN_KEYS
+
 INV = str(Path(sys.executable).parent / "inv")
-SCRUB = ("SYNTH_API_KEY", "BACKEND_BASE_URL", "BACKEND_OVERRIDE", "SYNTH_BACKEND_URL_OVERRIDE")
+SCRUB = KNOWN_KEYS  # the developer's own credentials and backend choices are never inherited
 
 
 @pytest.fixture
