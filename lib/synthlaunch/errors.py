@@ -16,7 +16,7 @@ library functions and let `synthlaunch.tasks` translate `SynthlaunchError` throu
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 EXIT_OK = 0
@@ -186,14 +186,6 @@ class Interrupted(SynthlaunchError):
     """The user pressed Ctrl-C; the job (if any) keeps running unless cancelled on purpose."""
 
     exit_code = EXIT_INTERRUPTED
-
-
-@dataclass
-class Outcome:
-    """What a task produced, for callers that aggregate several runs (train with several configs)."""
-
-    exit_code: int = EXIT_OK
-    data: dict[str, Any] = field(default_factory=dict)
 
 
 def exit_code_for(exc: BaseException) -> int:

@@ -18,9 +18,6 @@ from typing import Any
 from invoke import Collection, Context, task
 from invoke.exceptions import Exit
 
-EXIT_CODES_HELP = ("Exit codes: 0 ok, 1 job failed/cancelled, 2 invalid input, 3 preflight failed, "
-                   "4 backend error/unreachable, 5 poll timeout, 130 interrupted.")
-
 # Help shared by several tasks (flags with the same name mean the same thing everywhere).
 COMMON_HELP = {
     "backend": "backend base URL (default: BACKEND_BASE_URL, BACKEND_OVERRIDE, SYNTH_BACKEND_URL_OVERRIDE, "
@@ -94,7 +91,7 @@ def _positional(value: Any, task_name: str, what: str) -> Any:
 def _run(target: str, *, json: bool = False, quiet: bool = False, verbose: bool = False,
          no_input: bool = False, debug: bool = False, **kwargs: Any) -> None:
     """Call `module:function(out=Output, **kwargs)`; turn its result or failure into an exit code."""
-    from .errors import EXIT_INTERRUPTED, SynthlaunchError
+    from .errors import SynthlaunchError, exit_code_for
     from .redact import redact
     from .render.console import Output, configure_logging
     from .render.failure import show_failure
@@ -113,9 +110,9 @@ def _run(target: str, *, json: bool = False, quiet: bool = False, verbose: bool 
         if not exc.reported:
             show_failure(exc, out)
         code = exc.exit_code
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         out.error("interrupted")
-        code = EXIT_INTERRUPTED
+        code = exit_code_for(exc)
     except Exit:
         raise
     except Exception as exc:  # an internal defect: say so plainly, keep the traceback behind --debug
@@ -125,7 +122,7 @@ def _run(target: str, *, json: bool = False, quiet: bool = False, verbose: bool 
             out.write(redact(traceback.format_exc()), stream=out.stderr)
         out.error(f"internal error: {type(exc).__name__}: {redact(str(exc))}"
                   + ("" if debug else " (run again with --debug for the traceback)"))
-        code = 4
+        code = exit_code_for(exc)
     if code:
         raise Exit(code=code)
 
