@@ -545,3 +545,13 @@ def head_examples(path: str | os.PathLike[str], n: int) -> Iterator[Path]:
         yield target
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def examples_or_all(path: str | os.PathLike[str], n: int | None) -> Iterator[Path]:
+    """`head_examples(path, n)`, or `path` itself when `n` is None (no --examples)."""
+    if n is None:
+        yield Path(path)
+        return
+    with head_examples(path, n) as head:
+        yield head

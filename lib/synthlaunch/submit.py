@@ -6,9 +6,8 @@ the first request happens only after the user confirmed (on a terminal) or `--ye
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable
 
 from .errors import BackendError, EnvError, UsageError
 from .render.console import Output
@@ -210,7 +209,10 @@ def _run_sft(out: Output, cfg: "LoadedConfig", opts: "TrainOptions", env: "Resol
     from .upload import upload_dataset
 
     client = _client(out, env, opts)
-    with _training_file(cfg.dataset_path, opts.examples) as train_path:
+    from .dataset import examples_or_all
+
+    assert cfg.dataset_path is not None  # checked by _validate_datasets
+    with examples_or_all(cfg.dataset_path, opts.examples) as train_path:
         report = datasets.training if opts.examples is None else None
         training = upload_dataset(client, train_path, out=out, force=opts.force_upload, report=report)
     out.info(f"training file: {training.file_id}" + (" (already uploaded)" if training.reused else ""))
@@ -230,18 +232,6 @@ def _run_sft(out: Output, cfg: "LoadedConfig", opts: "TrainOptions", env: "Resol
     PendingSubmissions().confirm(fp)
     out.info(f"started job {job_id}")
     record.status = "started"
-
-
-@contextlib.contextmanager
-def _training_file(path: Path | None, examples: int | None) -> Iterator[Path]:
-    assert path is not None
-    if examples is None:
-        yield path
-        return
-    from .dataset import head_examples
-
-    with head_examples(path, examples) as head:
-        yield head
 
 
 def _client(out: Output, env: "ResolvedEnv", opts: "TrainOptions") -> "SynthClient":

@@ -12,16 +12,15 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import secrets
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 
-from .dataset import DatasetReport, head_examples, validate_dataset
+from .dataset import DatasetReport, examples_or_all, validate_dataset
 from .errors import BackendError, DatasetError, Problem
 from .render.console import Output
 from .render.progress import byte_progress
@@ -263,15 +262,6 @@ def _check_unchanged(path: Path, report: DatasetReport) -> None:
 
 # -- `inv upload-dataset` ------------------------------------------------------------------------------
 
-@contextlib.contextmanager
-def _maybe_head(path: Path, examples: int | None) -> Iterator[Path]:
-    if examples is None:
-        yield path
-    else:
-        with head_examples(path, examples) as head:
-            yield head
-
-
 def run_upload_dataset(out: Output, path: str, examples: Any = None, backend: str | None = None,
                        env_files: list[str] | None = None, force_upload: bool = False,
                        idempotency: str | None = None, allow_insecure_http: bool = False) -> int:
@@ -294,7 +284,7 @@ def run_upload_dataset(out: Output, path: str, examples: Any = None, backend: st
                       allow_insecure_http=allow_insecure_http)
     client = make_client(env, allow_insecure_http=allow_insecure_http)
 
-    with _maybe_head(source, limit) as upload_path:
+    with examples_or_all(source, limit) as upload_path:
         if limit is not None:
             report = validate_dataset(upload_path)
             if report.examples < limit:
