@@ -11,10 +11,9 @@
 
 from __future__ import annotations
 
-import inspect
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from .errors import EXIT_INVALID_INPUT, EXIT_OK, ConfigError, DatasetError, Problem
 from .render.console import Output
@@ -44,36 +43,18 @@ class ConfigReport:
                 "warnings": [problem_dict(p) for p in self.warnings]}
 
 
-def _dataset_validator() -> Callable[..., Any] | None:
-    """`synthlaunch.dataset.validate_dataset` when that module exists (it comes with the dataset issue)."""
-    try:
-        from .dataset import validate_dataset
-    except ImportError:
-        return None
-    return validate_dataset
+def check_dataset(path: Path, *, examples: int | None = None) -> tuple[list[Problem], list[Problem]]:
+    """(errors, warnings) of one dataset file (its first `examples` lines with --examples)."""
+    from .dataset import validate_dataset
 
-
-def check_dataset(path: Path, *, examples: int | None = None,
-                  what: str = "dataset") -> tuple[list[Problem], list[Problem]]:
-    """(errors, warnings) of one dataset file: the dataset validator's, or (without it) that the file exists."""
-    validator = _dataset_validator()
-    if validator is None:
-        return ([] if path.is_file() else [Problem(f"{what} not found", path=str(path))]), []
-    params = inspect.signature(validator).parameters
-    kwargs: dict[str, Any] = {}
-    if examples is not None:
-        for name in ("limit", "examples"):
-            if name in params:
-                kwargs[name] = examples
-                break
     try:
-        report = validator(path, **kwargs)
+        report = validate_dataset(path, limit=examples)
     except DatasetError as exc:
         problems = list(exc.problems) or [Problem(exc.message, path=str(path))]
         if exc.more:
             problems.append(Problem(f"... and {exc.more} more problem(s)", path=str(path)))
         return problems, []
-    return [], [Problem(str(w), path=str(path)) for w in getattr(report, "warnings", None) or []]
+    return [], [Problem(str(w), path=str(path)) for w in report.warnings]
 
 
 def validate_one(path: Path, *, type_: str = "auto", dataset: str | None = None, model: str | None = None,
@@ -98,10 +79,9 @@ def validate_one(path: Path, *, type_: str = "auto", dataset: str | None = None,
     if cfg.type == "sft":
         _, dropped = build_sft_body(cfg, training_file_id=None, model=model)
         report.warnings += dropped
-        for dataset_path, what, limit in ((cfg.dataset_path, "training dataset", examples),
-                                          (cfg.validation_path, "validation dataset", None)):
+        for dataset_path, limit in ((cfg.dataset_path, examples), (cfg.validation_path, None)):
             if dataset_path is not None:
-                errors, warnings = check_dataset(dataset_path, examples=limit, what=what)
+                errors, warnings = check_dataset(dataset_path, examples=limit)
                 report.errors += errors
                 report.warnings += warnings
     elif examples is not None:
