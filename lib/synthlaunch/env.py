@@ -20,7 +20,7 @@ from .backend_url import resolve_backend
 from .dotenv_file import read_values, unparsable_lines, write_keys
 from .errors import EnvError
 from .redact import is_sensitive_name, mask, register_secret
-from .render.console import Output
+from .render.console import Output, ci_is_set
 from .transport import INVALID_PORT, check_transport, url_problem
 
 __all__ = ["ResolvedEnv", "required_keys", "resolve_env", "make_client", "check_transport",
@@ -184,7 +184,7 @@ def _first(layers: list[_Layer], name: str) -> tuple[str, str] | None:
 def _why_no_prompt(out: Output) -> str:
     if out.no_input:
         return "--no-input was given"
-    if os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no"):
+    if ci_is_set():
         return "CI is set"
     return "there is no terminal to ask on"
 

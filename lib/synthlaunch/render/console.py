@@ -15,9 +15,14 @@ from typing import IO, Any, Iterable, Sequence
 from ..redact import redact
 
 
+def ci_is_set() -> bool:
+    """True when the CI variable says this is a CI run (anything but empty, 0, false, no)."""
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
 def is_interactive(stream: IO[str] | None = None) -> bool:
     """True when a person can answer prompts: stdin and the given stream are TTYs and CI is unset."""
-    if os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no"):
+    if ci_is_set():
         return False
     try:
         return sys.stdin.isatty() and (stream or sys.stdout).isatty()
