@@ -505,10 +505,11 @@ def _config_paths(out: "Output", configs: list[str], task_url: str | None) -> li
     return [str(path) for path in choose_configs(out, [], "rl")]
 
 
-def _config_url(cfg: Any, env_values: dict[str, Any] | None) -> str | None:
+def _config_url(cfg: Any) -> str | None:
+    """The config's own [services].task_url (flag and environment are weighed by `pick_task_url`)."""
     from .config import resolve_task_url
 
-    return resolve_task_url(cfg, flag=None, env=env_values or {})
+    return resolve_task_url(cfg, flag=None, env={})
 
 
 def resolve_targets(out: "Output", *, configs: list[str], task_url: str | None, backend: str | None,
@@ -519,7 +520,7 @@ def resolve_targets(out: "Output", *, configs: list[str], task_url: str | None, 
     from .env import TASK_APP_URL, required_keys, resolve_env
 
     loaded = _load_rl_configs(out, _config_paths(out, configs, task_url))
-    url_known = bool(task_url) or (bool(loaded) and all(_config_url(cfg, {}) for cfg in loaded))
+    url_known = bool(task_url) or (bool(loaded) and all(_config_url(cfg) for cfg in loaded))
     env = resolve_env(out, required=required_keys("rl", task_url_known=url_known), env_files=env_files,
                       search_dirs=[Path.cwd(), *(Path(cfg.path).parent for cfg in loaded)],
                       flag_values={TASK_APP_URL: task_url}, backend_flag=backend,
@@ -529,7 +530,7 @@ def resolve_targets(out: "Output", *, configs: list[str], task_url: str | None, 
     targets: list[Target] = []
     for cfg in loaded or [None]:
         picked = pick_task_url(task_url, None if task_url else env.task_url,
-                               _config_url(cfg, {}) if cfg is not None else None,
+                               _config_url(cfg) if cfg is not None else None,
                                env_source=env_source, config_path=getattr(cfg, "path", None))
         if picked is None:
             raise EnvError("no task app URL: pass --task-url, set TASK_APP_URL, or set [services].task_url "
