@@ -13,7 +13,6 @@ from .errors import BackendError, EnvError, UsageError
 from .render.console import Output
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .api import SynthClient
     from .config import LoadedConfig
     from .dataset import DatasetReport
     from .env import ResolvedEnv
@@ -166,9 +165,10 @@ def _run_rl(out: Output, cfg: "LoadedConfig", opts: "TrainOptions", env: "Resolv
         record.status = "dry-run"
         return
 
+    from .env import make_client
     from .preflight import raise_for_report, run_checks, show_report
 
-    client = _client(out, env, opts)
+    client = make_client(env)  # --allow-insecure-http travels with env
     report = run_checks(client, task_url, env.environment_api_key or "", aliases=env.environment_api_key_aliases)
     show_report(out, report)
     raise_for_report(report)
@@ -206,11 +206,11 @@ def _run_sft(out: Output, cfg: "LoadedConfig", opts: "TrainOptions", env: "Resol
         record.status = "dry-run"
         return
 
+    from .dataset import examples_or_all
+    from .env import make_client
     from .upload import upload_dataset
 
-    client = _client(out, env, opts)
-    from .dataset import examples_or_all
-
+    client = make_client(env)  # --allow-insecure-http travels with env
     assert cfg.dataset_path is not None  # checked by _validate_datasets
     with examples_or_all(cfg.dataset_path, opts.examples) as train_path:
         report = datasets.training if opts.examples is None else None
@@ -232,12 +232,6 @@ def _run_sft(out: Output, cfg: "LoadedConfig", opts: "TrainOptions", env: "Resol
     PendingSubmissions().confirm(fp)
     out.info(f"started job {job_id}")
     record.status = "started"
-
-
-def _client(out: Output, env: "ResolvedEnv", opts: "TrainOptions") -> "SynthClient":
-    from .env import make_client
-
-    return make_client(env, allow_insecure_http=opts.allow_insecure_http)
 
 
 def _create(out: Output, create: Callable[..., Any], body: dict[str, Any], key: str, fp: str,
@@ -271,9 +265,10 @@ def _watch(out: Output, cfg: "LoadedConfig", opts: "TrainOptions", env: "Resolve
         out.info(f"not watching (--no-poll). Follow it with: inv stream --job-id {record.job_id} "
                  f"--type {cfg.type}; cancel with: inv cancel {record.job_id}")
         return
+    from .env import make_client
     from .stream import watch_job
 
-    result = watch_job(_client(out, env, opts), record.job_id, kind=cfg.type, out=out,
+    result = watch_job(make_client(env), record.job_id, kind=cfg.type, out=out,
                        stream_format=opts.stream_format, poll_timeout=opts.poll_timeout,
                        poll_interval=opts.poll_interval, cancel_on_interrupt=opts.cancel_on_interrupt)
     record.status = result.status
