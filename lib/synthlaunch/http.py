@@ -13,7 +13,7 @@ import email.utils
 import logging
 import random
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
 from . import __version__
@@ -39,12 +39,8 @@ class RetryPolicy:
     backoff_max: float = 8.0
     retry_after_cap: float = 30.0
 
-    def with_deadline(self, seconds: float) -> "RetryPolicy":
-        return replace(self, deadline=max(0.0, seconds))
-
 
 DEFAULT_POLICY = RetryPolicy()
-NO_RETRY = RetryPolicy(attempts=1)
 
 
 def make_session(headers: dict[str, str] | None = None) -> "requests.Session":

@@ -151,7 +151,6 @@ class JobStreamer:
         self.page_limit = page_limit
         self.events_seen = 0
         self.last_loss: float | None = None
-        self.last_loss_step: int | None = None
         self.job: dict[str, Any] = {}
         self.terminal_event_status: str | None = None
         #: True when the last events or metrics page was full (more is waiting: poll again at once)
@@ -251,7 +250,6 @@ class JobStreamer:
             self.cursors.names_at_max_step.add(name)
             if name == LOSS_METRIC and isinstance(point.get("value"), (int, float)):
                 self.last_loss = float(point["value"])
-                self.last_loss_step = step
             updates.append(MetricSeen(point))
         return updates
 

@@ -29,7 +29,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from .api import SynthClient
 
 READY_STATES = frozenset({"ready", "uploaded", "stored", "complete"})
-WAIT_STATES = frozenset({"processing", "pending", "validating"})
 FAILED_STATES = frozenset({"failed", "error"})
 CACHE_FILE = "uploads.json"
 CACHE_VERSION = 1
@@ -158,7 +157,8 @@ def wait_until_ready(client: "SynthClient", file_id: str, *, timeout: float = 12
                      out: Output | None = None, record: dict[str, Any] | None = None) -> dict[str, Any]:
     """Poll `GET /api/files/{id}` until the file is ready; BackendError when it failed or time ran out.
 
-    A record without any state field counts as ready (a backend that does not process files).
+    A record without any state field counts as ready (a backend that does not process files); any
+    state that is neither ready nor failed (processing, pending, validating, ...) is waited on.
     """
     started = time.monotonic()
     deadline = started + timeout

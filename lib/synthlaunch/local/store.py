@@ -11,7 +11,6 @@ import hashlib
 import json
 import os
 import secrets
-import shutil
 import sqlite3
 import tempfile
 import threading
@@ -21,8 +20,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Any, Iterator
 
-TERMINAL = ("succeeded", "failed", "cancelled")
-ACTIVE = ("queued", "running")
 IDEMPOTENCY_TTL = 24 * 3600.0
 
 SCHEMA = """
@@ -308,14 +305,6 @@ class Store:
             self.update_job(job_id, status=status, finished_at=time.time(), error=error)
             self.add_event(job_id, event_type, message, level=level, data=data)
             self.add_phase(job_id, status)
-
-    def wipe(self) -> None:
-        """Forget everything (tests)."""
-        with self.tx() as db:
-            for table in ("files", "jobs", "events", "metrics", "timeline", "idempotency"):
-                db.execute(f"DELETE FROM {table}")
-        shutil.rmtree(self.files_dir, ignore_errors=True)
-        self.files_dir.mkdir(parents=True, exist_ok=True)
 
 
 def prefix_of(kind: str) -> str:
