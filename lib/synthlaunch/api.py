@@ -57,6 +57,13 @@ def response_json(resp: "requests.Response") -> Any:
         return resp.text
 
 
+def list_in(body: Any, *keys: str) -> list[Any]:
+    """The list a list endpoint answered: under the first of `keys` holding one, or the bare body; else []."""
+    if isinstance(body, dict):
+        return next((body[key] for key in keys if isinstance(body.get(key), list)), [])
+    return body if isinstance(body, list) else []
+
+
 class SynthClient:
     """A client of the Synth backend. `base_url` ends in `/api` (see `backend_url.normalise`)."""
 
@@ -179,13 +186,8 @@ class SynthClient:
     def list_files(self, *, purpose: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
         """Row 15: the list is under `files`, `data` or `items`, or bare."""
         params = {k: v for k, v in {"purpose": purpose, "limit": limit}.items() if v is not None}
-        body = self._json("GET", "files", params=params, timeout=TIMEOUT_FILE_CHECK)
-        if isinstance(body, dict):
-            for key in ("files", "data", "items"):
-                if isinstance(body.get(key), list):
-                    return body[key]
-            return []
-        return body if isinstance(body, list) else []
+        return list_in(self._json("GET", "files", params=params, timeout=TIMEOUT_FILE_CHECK),
+                       "files", "data", "items")
 
     # -- SFT (rows 7, 8) --------------------------------------------------------------------
 
@@ -223,37 +225,29 @@ class SynthClient:
     def get_events(self, prefix: str, job_id: str, *, since_seq: int = 0, limit: int = 200,
                    policy: RetryPolicy | None = None, timeout: Any = None) -> list[dict[str, Any]]:
         """Row 10: events after `since_seq`."""
-        body = self._json("GET", f"{prefix}/jobs/{job_id}/events",
-                          params={"since_seq": since_seq, "limit": limit},
-                          timeout=timeout or TIMEOUT_STREAM_GET, policy=policy)
-        events = body.get("events") if isinstance(body, dict) else body
-        return events if isinstance(events, list) else []
+        return list_in(self._json("GET", f"{prefix}/jobs/{job_id}/events",
+                                  params={"since_seq": since_seq, "limit": limit},
+                                  timeout=timeout or TIMEOUT_STREAM_GET, policy=policy), "events")
 
     def get_metrics(self, prefix: str, job_id: str, *, after_step: int = -1, limit: int = 200,
                     policy: RetryPolicy | None = None, timeout: Any = None) -> list[dict[str, Any]]:
         """Row 11: metric points after `after_step` (-1 keeps step 0)."""
-        body = self._json("GET", f"{prefix}/jobs/{job_id}/metrics",
-                          params={"after_step": after_step, "limit": limit},
-                          timeout=timeout or TIMEOUT_STREAM_GET, policy=policy)
-        points = body.get("points") if isinstance(body, dict) else body
-        return points if isinstance(points, list) else []
+        return list_in(self._json("GET", f"{prefix}/jobs/{job_id}/metrics",
+                                  params={"after_step": after_step, "limit": limit},
+                                  timeout=timeout or TIMEOUT_STREAM_GET, policy=policy), "points")
 
     def get_timeline(self, prefix: str, job_id: str, *, policy: RetryPolicy | None = None,
                      timeout: Any = None) -> list[dict[str, Any]]:
         """Row 12: timeline phases."""
-        body = self._json("GET", f"{prefix}/jobs/{job_id}/timeline", timeout=timeout or TIMEOUT_STREAM_GET,
-                          policy=policy)
-        events = body.get("events") if isinstance(body, dict) else body
-        return events if isinstance(events, list) else []
+        return list_in(self._json("GET", f"{prefix}/jobs/{job_id}/timeline",
+                                  timeout=timeout or TIMEOUT_STREAM_GET, policy=policy), "events")
 
     def list_jobs(self, *, status: str | None = None, job_type: str | None = None,
                   created_after: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
         """Row 13."""
         params = {k: v for k, v in {"status": status, "type": job_type, "created_after": created_after,
                                     "limit": limit}.items() if v is not None}
-        body = self._json("GET", "learning/jobs", params=params, timeout=TIMEOUT_STREAM_GET)
-        jobs = body.get("jobs") if isinstance(body, dict) else body
-        return jobs if isinstance(jobs, list) else []
+        return list_in(self._json("GET", "learning/jobs", params=params, timeout=TIMEOUT_STREAM_GET), "jobs")
 
     def cancel_job(self, prefix: str, job_id: str) -> dict[str, Any]:
         """Row 14: cancel (`rl` or `learning`). Cancelling twice is harmless, so it is retried."""
