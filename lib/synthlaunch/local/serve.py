@@ -306,6 +306,17 @@ def _keys(given: Sequence[str] | None, env_var: str, *, also: Sequence[str] = ()
     return keys, not keys
 
 
+def _port(port: int | str) -> int:
+    """--port as a number from 0 to 65535 (0 picks a free one); UsageError otherwise."""
+    from ..errors import UsageError
+    from ..flags import parse_int
+
+    port_n = parse_int(port, "port", minimum=0) if not isinstance(port, int) else port
+    if not 0 <= port_n <= 65535:
+        raise UsageError(f"--port must be between 0 and 65535, got {port_n}")
+    return port_n
+
+
 def _foreground(out: "Output", server: _ThreadedServer, what: str) -> int:
     import sqlite3
 
@@ -339,13 +350,11 @@ def serve_backend(out: "Output", host: str = "127.0.0.1", port: int | str = 8000
                   step_seconds: float | str | None = None) -> int:
     """`inv local.backend`: run the embedded backend in the foreground until Ctrl-C (exit 0)."""
     from ..errors import UsageError
-    from ..flags import parse_float, parse_int
+    from ..flags import parse_float
     from ..redact import mask, register_secret
     from .faults import FaultSpecError
 
-    port_n = parse_int(port, "port", minimum=0) if not isinstance(port, int) else port
-    if not 0 <= port_n <= 65535:
-        raise UsageError(f"--port must be between 0 and 65535, got {port_n}")
+    port_n = _port(port)
     steps = None
     if step_seconds is not None:
         steps = parse_float(step_seconds, "step-seconds", minimum=0.0) if not isinstance(step_seconds, (int, float)) \
@@ -392,13 +401,9 @@ def serve_backend(out: "Output", host: str = "127.0.0.1", port: int | str = 8000
 def serve_task_app(out: "Output", host: str = "127.0.0.1", port: int | str = 8001,
                    environment_api_keys: Sequence[str] | None = None) -> int:
     """`inv local.task-app`: run the demo task app in the foreground until Ctrl-C (exit 0)."""
-    from ..errors import UsageError
-    from ..flags import parse_int
     from ..redact import mask, register_secret
 
-    port_n = parse_int(port, "port", minimum=0) if not isinstance(port, int) else port
-    if not 0 <= port_n <= 65535:
-        raise UsageError(f"--port must be between 0 and 65535, got {port_n}")
+    port_n = _port(port)
     keys, generated = _keys(environment_api_keys, "ENVIRONMENT_API_KEY", also=("DEV_ENVIRONMENT_API_KEY",))
     server = TaskAppServer(host=host, port=port_n, environment_api_keys=keys or None)
     if not generated:
