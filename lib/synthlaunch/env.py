@@ -21,6 +21,7 @@ from .dotenv_file import read_values, unparsable_lines, write_keys
 from .errors import EnvError
 from .redact import is_sensitive_name, mask, register_secret
 from .render.console import Output, ci_is_set
+from .task_app import parse_aliases
 from .transport import INVALID_PORT, check_transport, url_problem
 
 __all__ = ["ResolvedEnv", "required_keys", "resolve_env", "make_client", "check_transport",
@@ -88,8 +89,7 @@ class ResolvedEnv:
     @property
     def environment_api_key_aliases(self) -> list[str]:
         """Extra task-app keys from ENVIRONMENT_API_KEY_ALIASES (comma-separated)."""
-        raw = self.get("ENVIRONMENT_API_KEY_ALIASES") or ""
-        return [a.strip() for a in raw.split(",") if a.strip()]
+        return parse_aliases(self.get("ENVIRONMENT_API_KEY_ALIASES"))
 
     def as_dict(self) -> dict[str, object]:
         """Masked summary for --json output (no secret in clear)."""
@@ -355,7 +355,7 @@ def _register(values: Mapping[str, str]) -> None:
         if is_secret(key):
             register_secret(value)
         if key == "ENVIRONMENT_API_KEY_ALIASES":
-            register_secret(*(a.strip() for a in value.split(",") if a.strip()))
+            register_secret(*parse_aliases(value))
 
 
 def make_client(env: ResolvedEnv, *, allow_insecure_http: bool | None = None, on_retry=None):  # noqa: ANN001
