@@ -226,11 +226,13 @@ def stream(c, job_id, type_=None, backend=None, env_file=None, poll_timeout=None
                  status="only jobs with this status", type_="only rl or sft jobs",
                  limit="at most this many jobs (default 20)",
                  created_after="only jobs created after this ISO time"))
-def jobs(c, status=None, type_=None, limit=20, created_after=None, backend=None, env_file=None,
+def jobs(c, status=None, type_=None, limit=None, created_after=None, backend=None, env_file=None,
          json=False, no_input=False, debug=False, allow_insecure_http=False):
     """List jobs on the backend as a table."""
+    # numeric flags default to None so that Invoke hands over the text and `flags` parses it with a
+    # usage error (exit 2); an int default makes Invoke cast it, and `--limit abc` a traceback (exit 1)
     _run("stream_cmd:run_jobs", json=json, no_input=no_input, debug=debug, status=status, type_=type_,
-         limit=limit, created_after=created_after, backend=_pick(backend, c, "backend"),
+         limit=20 if limit is None else limit, created_after=created_after, backend=_pick(backend, c, "backend"),
          env_files=list(env_file or []), allow_insecure_http=allow_insecure_http)
 
 
@@ -267,10 +269,10 @@ def demo(c, stream_format=None, json=False, debug=False, verbose=False, step_sec
     "faults": "fault injection spec, e.g. 'rate=0.3,kinds=429+503+drop,seed=7,path=/api/*' (see README)",
     "step_seconds": "emulated training speed: seconds per training step (default 0.2)",
 })
-def local_backend(c, host="127.0.0.1", port=8000, data_dir=None, api_key=None, environment_api_key=None,
+def local_backend(c, host="127.0.0.1", port=None, data_dir=None, api_key=None, environment_api_key=None,
                   faults=None, step_seconds=None):
     """Run the embedded Synth-compatible backend (SQLite state, emulated training). Ctrl-C stops it."""
-    _run("local.serve:serve_backend", host=host, port=port, data_dir=data_dir,
+    _run("local.serve:serve_backend", host=host, port=8000 if port is None else port, data_dir=data_dir,
          api_keys=list(api_key or []), environment_api_keys=list(environment_api_key or []),
          faults=faults, step_seconds=step_seconds)
 
@@ -280,9 +282,9 @@ def local_backend(c, host="127.0.0.1", port=8000, data_dir=None, api_key=None, e
     "port": "port (default 8001; 0 picks a free one)",
     "environment_api_key": "accepted key (repeatable; default ENVIRONMENT_API_KEY, else generated and printed)",
 })
-def local_task_app(c, host="127.0.0.1", port=8001, environment_api_key=None):
+def local_task_app(c, host="127.0.0.1", port=None, environment_api_key=None):
     """Run the demo RL task app (/health, /task_info guarded by X-API-Key). Ctrl-C stops it."""
-    _run("local.serve:serve_task_app", host=host, port=port,
+    _run("local.serve:serve_task_app", host=host, port=8001 if port is None else port,
          environment_api_keys=list(environment_api_key or []))
 
 

@@ -67,3 +67,11 @@ def test_allow_insecure_http_reaches_the_library(name: str, monkeypatch: pytest.
     positional = {"upload_dataset": ("data.jsonl",), "stream": ("job-1",), "cancel": ("job-1",)}.get(name, ())
     getattr(tasks, name).body(Context(), *positional, allow_insecure_http=True)
     assert seen.get("allow_insecure_http") is True
+
+
+@pytest.mark.parametrize("args", [("jobs", "--limit", "abc"), ("local.backend", "--port", "abc"),
+                                  ("local.task-app", "--port", "x1")])
+def test_a_bad_number_is_a_usage_error_not_a_traceback(args: tuple[str, ...]) -> None:
+    result = inv(*args)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr and f"{args[1]} expects a whole number" in result.stderr
