@@ -44,6 +44,16 @@ def new_key() -> str:
     return f"synthlaunch-{uuid.uuid4()}"
 
 
+def _usable(record: Any, now: float) -> bool:
+    """A record with a key, younger than the TTL (a hand-edited or damaged entry is not: it is dropped)."""
+    if not isinstance(record, dict) or not isinstance(record.get("key"), str) or not record["key"]:
+        return False
+    try:
+        return now - float(record.get("created", 0)) <= RECORD_TTL_SECONDS
+    except (TypeError, ValueError):
+        return False
+
+
 class PendingSubmissions:
     """The record file (JSON: fingerprint -> {key, created}), guarded by a lock file."""
 
@@ -73,7 +83,7 @@ class PendingSubmissions:
         """
         now = time.time()
         with self._locked() as records:
-            for stale in [k for k, v in records.items() if now - float(v.get("created", 0)) > RECORD_TTL_SECONDS]:
+            for stale in [k for k, v in records.items() if not _usable(v, now)]:
                 del records[stale]
             found = records.get(fp)
             if found and (explicit is None or found.get("key") == explicit):

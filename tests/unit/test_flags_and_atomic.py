@@ -58,3 +58,13 @@ def test_pending_submission_reuses_key_until_confirmed(tmp_path) -> None:
     assert not reused and fresh != key
     explicit, _ = pending.key_for(fingerprint("http://x/api", {"model": "other"}), explicit="mine-1")
     assert explicit == "mine-1"
+
+
+@pytest.mark.parametrize("content", ['{"a": "junk"}', '{"a": {"created": "soon"}}', '{"fp": {"created": 1e18}}',
+                                     '{"fp": {"key": 3}}', "[1, 2]", "not json"])
+def test_a_damaged_record_file_is_ignored_not_fatal(tmp_path, content: str) -> None:
+    path = tmp_path / "pending.json"
+    path.write_text(content)
+    key, reused = PendingSubmissions(path).key_for("fp")
+    assert key.startswith("synthlaunch-") and not reused
+    assert PendingSubmissions(path).key_for("fp") == (key, True)
