@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from .atomic import read_json_file, write_json_file
+from .errors import EnvError
 
 RECORD_TTL_SECONDS = 23 * 3600  # the backend keeps idempotency keys 24 h: never reuse an expired one
 
@@ -62,8 +63,12 @@ class PendingSubmissions:
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[dict[str, Any]]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.path.with_suffix(".lock"), "a+") as lock:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            lock = open(self.path.with_suffix(".lock"), "a+")
+        except OSError as exc:
+            raise self._unusable(exc) from None
+        with lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             try:
                 records = read_json_file(self.path, {}) or {}
@@ -72,9 +77,18 @@ class PendingSubmissions:
                 before = dict(records)
                 yield records
                 if records != before:
-                    write_json_file(self.path, records)
+                    try:
+                        write_json_file(self.path, records)
+                    except OSError as exc:
+                        raise self._unusable(exc) from None
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def _unusable(self, exc: OSError) -> EnvError:
+        """Without its record a crash could create a second job: refuse (exit 2) before anything is sent."""
+        return EnvError(f"cannot write the pending-submission record {self.path}: {exc.strerror or exc}",
+                        hint="set SYNTHLAUNCH_STATE_DIR to a writable folder (it keeps the Idempotency-Key of "
+                             "a job creation until the backend confirmed it)")
 
     def key_for(self, fp: str, *, explicit: str | None = None) -> tuple[str, bool]:
         """(key, reused): the recorded key of an unconfirmed submission, else `explicit` or a new one.

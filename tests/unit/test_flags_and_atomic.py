@@ -68,3 +68,13 @@ def test_a_damaged_record_file_is_ignored_not_fatal(tmp_path, content: str) -> N
     key, reused = PendingSubmissions(path).key_for("fp")
     assert key.startswith("synthlaunch-") and not reused
     assert PendingSubmissions(path).key_for("fp") == (key, True)
+
+
+def test_an_unwritable_state_folder_is_invalid_input_naming_the_variable(tmp_path) -> None:
+    from synthlaunch.errors import EnvError
+
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(EnvError) as info:
+        PendingSubmissions(blocker / "state" / "pending.json").key_for("fp")
+    assert info.value.exit_code == 2 and "SYNTHLAUNCH_STATE_DIR" in (info.value.hint or "")
