@@ -34,6 +34,8 @@ SUCCESS_EVENTS = frozenset({"sft.job.completed", "rl.train.completed", "rl.job.c
 FAILURE_EVENTS = frozenset({"sft.job.failed", "rl.train.failed", "rl.job.failed", "workflow.failed",
                             "training.failed"})
 LOSS_METRIC = "train.loss"
+#: the --stream-format choices (see `make_renderer`)
+STREAM_FORMATS = ("cli", "chart", "json")
 PAGE_LIMIT = 200
 MAX_DRAIN_ROUNDS = 50
 #: a retry chain longer than this (seconds) counts as an outage even without "connection refused"

@@ -6,12 +6,12 @@ from typing import TYPE_CHECKING, Any
 
 from .flags import parse_choice, parse_float, parse_int
 from .render.console import Output
+from .stream import STREAM_FORMATS
 
 if TYPE_CHECKING:  # pragma: no cover
     from .api import SynthClient
 
 JOB_TYPES = ("rl", "sft")
-STREAM_FORMATS = ("cli", "chart", "json")
 
 
 def _client(out: Output, backend: str | None, env_files: list[str] | None,

@@ -16,11 +16,10 @@ from typing import Any, Mapping
 
 from .errors import EXIT_INTERRUPTED, EXIT_OK, Problem, SynthlaunchError, UsageError
 from .flags import parse_choice, parse_float, parse_int
+from .config.loaded import TYPE_CHOICES
 from .render.console import Output
+from .stream import STREAM_FORMATS
 from .validate import problem_dict  # the same error/warning shape as `inv validate --json`
-
-STREAM_FORMATS = ("cli", "chart", "json")
-JOB_TYPES = ("auto", "rl", "sft")
 
 
 @dataclass
@@ -63,7 +62,7 @@ class TrainOptions:
         if idempotency is not None and not str(idempotency).strip():
             raise UsageError("--idempotency must not be empty")
         return cls(
-            configs=list(configs), type_=parse_choice(type_ or "auto", "type", JOB_TYPES),
+            configs=list(configs), type_=parse_choice(type_ or "auto", "type", TYPE_CHOICES),
             env_files=list(env_files or []), task_url=task_url, dataset=dataset, backend=backend, model=model,
             allow_experimental=True if allow_experimental else False if no_allow_experimental else None,
             idempotency=idempotency, poll=poll,

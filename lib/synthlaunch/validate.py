@@ -100,9 +100,10 @@ def run_validate(out: Output, configs: list[str] | None = None, type_: str = "au
                  examples: Any = None) -> int:
     """Entry point of `inv validate`."""
     from .config import choose_configs
+    from .config.loaded import TYPE_CHOICES
     from .flags import parse_choice, parse_int
 
-    type_ = parse_choice(type_ or "auto", "type", ("auto", "rl", "sft"))
+    type_ = parse_choice(type_ or "auto", "type", TYPE_CHOICES)
     count = parse_int(examples, "examples", minimum=1) if examples is not None else None
     paths = choose_configs(out, list(configs or []), type_)
     reports = [validate_one(p, type_=type_, dataset=dataset, model=model, examples=count,
