@@ -35,8 +35,9 @@ CHECK_VERIFY = "backend.verify_task_app"
 CHECK_HEALTH = "task_app.health"
 CHECK_TASK_INFO = "task_app.task_info"
 
-#: preflight: the default attempts (fewer gave up under 30 % injected faults), a shorter deadline
-PREFLIGHT_POLICY = RetryPolicy(attempts=6, deadline=45.0)
+#: preflight: the default attempts (fewer gave up under 30 % injected faults) but short waits
+#: between them (a person is waiting: a dead task app is reported in ~4 s, not ~13 s), a shorter deadline
+PREFLIGHT_POLICY = RetryPolicy(attempts=6, deadline=45.0, backoff_max=1.0)
 KEY_FIX = ("set ENVIRONMENT_API_KEY (flag, shell or .env) to the key the task app was started with, "
            "or list extra keys in ENVIRONMENT_API_KEY_ALIASES")
 
