@@ -570,15 +570,20 @@ def run_preflight(out: "Output", configs: list[str], task_url: str | None, backe
                       {"ok": all(r.ok for r in reports), "reports": [r.as_dict() for r in reports]})
     failed = next((r for r in reports if not r.ok), None)
     if failed is not None:
-        try:
-            raise_for_report(failed)
-        except (PreflightError, BackendError) as exc:
-            _show_failure_summary(out, exc, failed)
-            exc.reported = True
-            raise
+        raise_shown(out, failed)
     out.result("preflight passed" + (f" ({sum(len(r.warnings) for r in reports)} warning(s))"
                                      if any(r.warnings for r in reports) else ""))
     return 0
+
+
+def raise_shown(out: "Output", report: PreflightReport) -> None:
+    """For a failed report already shown as a table: a short error, then raise it (marked reported)."""
+    try:
+        raise_for_report(report)
+    except (PreflightError, BackendError) as exc:
+        _show_failure_summary(out, exc, report)
+        exc.reported = True
+        raise
 
 
 def _show_failure_summary(out: "Output", exc: PreflightError | BackendError, report: PreflightReport) -> None:

@@ -166,12 +166,13 @@ def _run_rl(out: Output, cfg: "LoadedConfig", opts: "TrainOptions", env: "Resolv
         return
 
     from .env import make_client
-    from .preflight import raise_for_report, run_checks, show_report
+    from .preflight import raise_shown, run_checks, show_report
 
     client = make_client(env)  # --allow-insecure-http travels with env
     report = run_checks(client, task_url, env.environment_api_key or "", aliases=env.environment_api_key_aliases)
     show_report(out, report)
-    raise_for_report(report)
+    if not report.ok:
+        raise_shown(out, report)
     record.job_id = _create(out, client.create_rl_job, body, key, fp)
     record.status = "created"
 
