@@ -35,6 +35,7 @@ import json
 import os
 import queue
 import shutil
+import struct
 import tempfile
 import threading
 from dataclasses import dataclass, field
@@ -198,16 +199,22 @@ def check_line(line: bytes) -> str | None:
 
 # -- the fast path: typed decoding that validates as it goes -------------------------------------
 
-class _ToolCall(msgspec.Struct):
+class _ToolCall(msgspec.Struct, gc=False):
     function: Any = None
     name: Any = None
 
-    def __post_init__(self) -> None:
-        if not _tool_call_named({"function": self.function, "name": self.name}):
-            raise ValueError("tool call without a name")
+    def __post_init__(self) -> None:  # _tool_call_named, inlined (decoded values are exact types)
+        function, name = self.function, self.name
+        if type(function) is dict:
+            fname = function.get("name")
+            if type(fname) is str and fname.strip():
+                return
+        if type(name) is str and name.strip():
+            return
+        raise ValueError("tool call without a name")
 
 
-class _Tool(msgspec.Struct):
+class _Tool(msgspec.Struct, gc=False):
     name: str
     description: Optional[str] = None
     parameters: Optional[dict[str, msgspec.Raw]] = None
@@ -221,7 +228,7 @@ class _Tool(msgspec.Struct):
 FAST_ROLES = ("system", "user", "assistant", "tool", "developer", "function")
 
 
-class _MessageBase(msgspec.Struct, tag_field="role"):
+class _MessageBase(msgspec.Struct, tag_field="role", gc=False):
     """A message; `role` is the tag, so a missing, empty or unknown role fails decoding."""
 
     content: Union[None, str, list, dict] = None  # noqa: UP007 - msgspec reads the annotation
@@ -231,7 +238,7 @@ class _MessageBase(msgspec.Struct, tag_field="role"):
     raw_content: Optional[str] = None
 
 
-class _RawMessageBase(msgspec.Struct, tag_field="role"):
+class _RawMessageBase(msgspec.Struct, tag_field="role", gc=False):
     """The same, with `content` left undecoded: its type is checked from its first byte."""
 
     content: msgspec.Raw = msgspec.Raw(b"null")
@@ -242,17 +249,19 @@ class _RawMessageBase(msgspec.Struct, tag_field="role"):
 
 
 def _example_type(base: type, name: str) -> type:
-    messages = tuple(msgspec.defstruct(f"{name}_{role}", [], bases=(base,), tag=role) for role in FAST_ROLES)
+    messages = tuple(msgspec.defstruct(f"{name}_{role}", [], bases=(base,), tag=role, gc=False) for role in FAST_ROLES)
     return msgspec.defstruct(name, [
         ("messages", Annotated[list[Union[messages]], msgspec.Meta(min_length=1)]),  # type: ignore[valid-type]
         ("tools", Optional[list[_Tool]], None),
         ("metadata", Optional[dict[str, msgspec.Raw]], None),
-    ])
+    ], gc=False)
 
 
 _DECODE = msgspec.json.Decoder(_example_type(_MessageBase, "_Example")).decode
 _DECODE_RAW = msgspec.json.Decoder(_example_type(_RawMessageBase, "_RawExample")).decode
 _CONTENT_FIRST = frozenset(b'n"[{')  # null, string, list, object
+_FIRST_BYTE = struct.Struct("B").unpack_from  # (first byte,) of a buffer: cheaper than memoryview(raw)[0]
+_CONTENT_OK = frozenset((byte,) for byte in _CONTENT_FIRST)
 
 
 def _fast_typed(line: bytes) -> None:
@@ -263,7 +272,7 @@ def _fast_typed(line: bytes) -> None:
 def _fast_raw(line: bytes) -> None:
     """As `_fast_typed`, without decoding message contents a second time (non-ASCII-heavy text)."""
     for m in _DECODE_RAW(line).messages:
-        if memoryview(m.content)[0] not in _CONTENT_FIRST:
+        if _FIRST_BYTE(m.content) not in _CONTENT_OK:
             raise ValueError("content type")
 
 
@@ -349,14 +358,14 @@ class _Tally:
 
     def lines(self, lines: list[bytes], first_lineno: int) -> None:
         """Check complete lines (without newlines) numbered from `first_lineno`."""
-        decode, decode_raw, first_ok = _DECODE, _DECODE_RAW, _CONTENT_FIRST
+        decode, decode_raw, first, first_ok = _DECODE, _DECODE_RAW, _FIRST_BYTE, _CONTENT_OK
         good = 0
         for i, line in enumerate(lines):  # the body is `fast_ok`, inlined: this loop is the hot path
             try:
-                if not line.isascii() and len(line) - len(line.decode("utf-8")) > len(line) >> 5:
+                if not line.isascii() and (size := len(line)) - len(line.decode("utf-8")) > size >> 5:
                     # see _prefers_raw
                     for m in decode_raw(line).messages:
-                        if memoryview(m.content)[0] not in first_ok:
+                        if first(m.content) not in first_ok:
                             raise ValueError
                 else:
                     decode(line)
