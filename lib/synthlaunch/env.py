@@ -24,7 +24,7 @@ from .render.console import Output, ci_is_set
 from .task_app import parse_aliases
 from .transport import INVALID_PORT, check_transport, url_problem
 
-__all__ = ["ResolvedEnv", "required_keys", "resolve_env", "make_client", "check_transport",
+__all__ = ["ResolvedEnv", "required_keys", "resolve_env", "make_client", "synth_client", "check_transport",
            "discover_env_files", "ALIASES", "SECRET_KEYS", "KNOWN_KEYS", "CREDENTIAL_AND_TARGET_KEYS"]
 
 SYNTH_API_KEY = "SYNTH_API_KEY"
@@ -356,6 +356,15 @@ def _register(values: Mapping[str, str]) -> None:
             register_secret(value)
         if key == "ENVIRONMENT_API_KEY_ALIASES":
             register_secret(*parse_aliases(value))
+
+
+def synth_client(out: Output, *, backend: str | None, env_files: Iterable[str | os.PathLike[str]] | None,
+                 allow_insecure_http: bool = False):  # noqa: ANN201 - a SynthClient (imported lazily)
+    """SYNTH_API_KEY and the backend resolved (flags, shell, .env), then a client: for the tasks that
+    only talk to the backend (stream, jobs, cancel, upload-dataset)."""
+    env = resolve_env(out, required=[SYNTH_API_KEY], env_files=list(env_files or []), backend_flag=backend,
+                      allow_insecure_http=allow_insecure_http)
+    return make_client(env)
 
 
 def make_client(env: ResolvedEnv, *, allow_insecure_http: bool | None = None, on_retry=None):  # noqa: ANN001

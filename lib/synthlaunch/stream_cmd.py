@@ -2,25 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from .env import synth_client
 from .flags import parse_choice, parse_float, parse_int
 from .render.console import Output
 from .stream import STREAM_FORMATS
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .api import SynthClient
-
 JOB_TYPES = ("rl", "sft")
-
-
-def _client(out: Output, backend: str | None, env_files: list[str] | None,
-            allow_insecure_http: bool = False) -> "SynthClient":
-    from .env import make_client, resolve_env
-
-    env = resolve_env(out, required=["SYNTH_API_KEY"], env_files=list(env_files or []), backend_flag=backend,
-                      allow_insecure_http=allow_insecure_http)
-    return make_client(env)
 
 
 def _job_type(type_: Any) -> str | None:
@@ -40,7 +29,7 @@ def run_stream(out: Output, *, job_id: str, type_: str | None = None, backend: s
     fmt = "json" if out.json_mode else parse_choice(stream_format or "cli", "stream-format", STREAM_FORMATS)
     if fmt == "json":
         out.json_mode = True  # stdout holds only the NDJSON records; every human line goes to stderr
-    client = _client(out, backend, env_files, allow_insecure_http)
+    client = synth_client(out, backend=backend, env_files=env_files, allow_insecure_http=allow_insecure_http)
     out.info(f"watching job {job_id} on {client.base_url} (Ctrl-C stops watching; the job keeps running"
              + (", --cancel-on-interrupt cancels it)" if cancel_on_interrupt else ")"))
     result = watch_job(client, str(job_id), kind=kind, out=out, stream_format=fmt, poll_timeout=timeout,
@@ -78,7 +67,7 @@ def run_jobs(out: Output, *, status: str | None = None, type_: str | None = None
     """List jobs as a table (or `{"jobs": [...]}` with --json)."""
     job_type = _job_type(type_)
     count = parse_int(limit, "limit", minimum=1)
-    client = _client(out, backend, env_files, allow_insecure_http)
+    client = synth_client(out, backend=backend, env_files=env_files, allow_insecure_http=allow_insecure_http)
     jobs = [j for j in client.list_jobs(status=status, job_type=job_type, created_after=created_after,
                                         limit=count) if isinstance(j, dict)]
     if out.json_mode:
@@ -97,7 +86,7 @@ def run_cancel(out: Output, *, job_id: str, type_: str | None = None, backend: s
     from .stream import TERMINAL_STATUSES, status_of
 
     kind = _job_type(type_)
-    client = _client(out, backend, env_files, allow_insecure_http)
+    client = synth_client(out, backend=backend, env_files=env_files, allow_insecure_http=allow_insecure_http)
     prefix, job = client.find_job(str(job_id), kind)
     before = status_of(job)
     if before in TERMINAL_STATUSES:

@@ -266,7 +266,7 @@ def run_upload_dataset(out: Output, path: str, examples: Any = None, backend: st
                        env_files: list[str] | None = None, force_upload: bool = False,
                        idempotency: str | None = None, allow_insecure_http: bool = False) -> int:
     """Validate PATH (or its first N examples), resolve SYNTH_API_KEY and the backend, upload, print."""
-    from .env import make_client, resolve_env
+    from .env import synth_client
     from .flags import parse_int
 
     limit = parse_int(examples, "examples", minimum=1) if examples is not None else None
@@ -280,9 +280,7 @@ def run_upload_dataset(out: Output, path: str, examples: Any = None, backend: st
     for warning in [] if limit is not None else report.warnings:
         out.warn(warning)
 
-    env = resolve_env(out, required=["SYNTH_API_KEY"], env_files=env_files or [], backend_flag=backend,
-                      allow_insecure_http=allow_insecure_http)
-    client = make_client(env, allow_insecure_http=allow_insecure_http)
+    client = synth_client(out, backend=backend, env_files=env_files, allow_insecure_http=allow_insecure_http)
 
     with examples_or_all(source, limit) as upload_path:
         if limit is not None:
