@@ -38,7 +38,7 @@ import shutil
 import struct
 import tempfile
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Callable, Iterator, Optional, Union
 
@@ -65,11 +65,9 @@ class DatasetReport:
     examples: int
     bytes: int
     sha256: str
-    warnings: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"path": str(self.path), "examples": self.examples, "bytes": self.bytes,
-                "sha256": self.sha256, "warnings": list(self.warnings)}
+        return {"path": str(self.path), "examples": self.examples, "bytes": self.bytes, "sha256": self.sha256}
 
 
 # -- the slow path: exact messages -----------------------------------------------------------------
@@ -410,7 +408,6 @@ def validate_dataset(path: str | os.PathLike[str], *, progress: ProgressFn | Non
     """
     path = Path(path)
     tally = _Tally(path, max_problems)
-    warnings: list[str] = []
     fh = _open(path)
     total = os.fstat(fh.fileno()).st_size
     hasher = _Hasher()
@@ -478,7 +475,7 @@ def validate_dataset(path: str | os.PathLike[str], *, progress: ProgressFn | Non
         raise DatasetError(tally.problems, more=tally.more,
                            header=f"{path}: {count} problem{'s' if count != 1 else ''} in the dataset",
                            hint=FORMAT_HINT)
-    return DatasetReport(path=path, examples=tally.examples, bytes=done, sha256=digest, warnings=warnings)
+    return DatasetReport(path=path, examples=tally.examples, bytes=done, sha256=digest)
 
 
 def _take(lines: list[bytes], budget: int) -> list[bytes]:

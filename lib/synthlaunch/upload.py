@@ -277,8 +277,6 @@ def run_upload_dataset(out: Output, path: str, examples: Any = None, backend: st
     else:
         # check the first N examples where they are, so problems name the real file and line
         validate_dataset(source, limit=limit)
-    for warning in [] if limit is not None else report.warnings:
-        out.warn(warning)
 
     client = synth_client(out, backend=backend, env_files=env_files, allow_insecure_http=allow_insecure_http)
 

@@ -43,18 +43,18 @@ class ConfigReport:
                 "warnings": [problem_dict(p) for p in self.warnings]}
 
 
-def check_dataset(path: Path, *, examples: int | None = None) -> tuple[list[Problem], list[Problem]]:
-    """(errors, warnings) of one dataset file (its first `examples` lines with --examples)."""
+def check_dataset(path: Path, *, examples: int | None = None) -> list[Problem]:
+    """The problems of one dataset file (its first `examples` lines with --examples); [] when valid."""
     from .dataset import validate_dataset
 
     try:
-        report = validate_dataset(path, limit=examples)
+        validate_dataset(path, limit=examples)
     except DatasetError as exc:
         problems = list(exc.problems) or [Problem(exc.message, path=str(path))]
         if exc.more:
             problems.append(Problem(f"... and {exc.more} more problem(s)", path=str(path)))
-        return problems, []
-    return [], [Problem(str(w), path=str(path)) for w in report.warnings]
+        return problems
+    return []
 
 
 def validate_one(path: Path, *, type_: str = "auto", dataset: str | None = None, model: str | None = None,
@@ -81,9 +81,7 @@ def validate_one(path: Path, *, type_: str = "auto", dataset: str | None = None,
         report.warnings += dropped
         for dataset_path, limit in ((cfg.dataset_path, examples), (cfg.validation_path, None)):
             if dataset_path is not None:
-                errors, warnings = check_dataset(dataset_path, examples=limit)
-                report.errors += errors
-                report.warnings += warnings
+                report.errors += check_dataset(dataset_path, examples=limit)
     elif examples is not None:
         report.warnings.append(Problem("--examples applies to SFT configs only; ignored for this RL config",
                                        path=str(path)))
