@@ -258,3 +258,30 @@ def test_limit_counts_lines_not_problems(tmp_path: Path) -> None:
     path = write(tmp_path, ds.BOM + GOOD_LINE + b"\n" + GOOD_LINE + b"\n" + b"[]\n" + b"{}\n")
     err = problems_of(path, limit=3)
     assert [p.line for p in err.problems] == [1, 3]
+
+
+HEAVY = {"messages": [{"role": "user", "content": "東京 数据 ответ λόγος " * 8},
+                      {"role": "assistant", "content": None, "tool_calls": [{"function": {"name": "f"}}]}]}
+
+
+@pytest.mark.parametrize("good", [GOOD, HEAVY], ids=["light", "heavy"])
+@pytest.mark.parametrize("bad, fragment", [
+    (b'{"messages": [{"role": "user", "content": 5}]}', "`messages[0].content` must be"),
+    ('{"messages": [{"role": "user", "content": "東京"}], "metadata": 3}'.encode(), "`metadata` must be an object"),
+    (b'{"messages": [{"role": "user", "content": "caf\xe9"}]}', "not valid UTF-8"),
+    (b'{"messages": [{"role": "user", "content": "x", "extra": "\xff"}]}', "not valid UTF-8"),
+    (b"   ", None),   # blank lines are skipped, not counted
+    (b"", None),
+])
+def test_one_bad_line_in_a_block_of_good_ones(tmp_path: Path, good: dict, bad: bytes, fragment: str | None) -> None:
+    # a whole block is first checked at once (one decoder, one UTF-8 check); one bad or blank line
+    # among many good ones must still be found on its own line, and the others still counted
+    line = json.dumps(good, ensure_ascii=False).encode()
+    lines = [line] * 200
+    lines[137] = bad
+    path = write(tmp_path, b"\n".join(lines) + b"\n")
+    if fragment is None:
+        assert validate_dataset(path).examples == 199
+    else:
+        err = problems_of(path)
+        assert [p.line for p in err.problems] == [138] and fragment in err.problems[0].message
