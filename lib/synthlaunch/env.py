@@ -198,7 +198,8 @@ def _how_to_supply(key: str) -> str:
     aliases = ALIASES.get(key, ())
     ways.append(f"export {key}=… in the shell" + (f" (or {', '.join(aliases)})" if aliases else ""))
     ways.append(f"add {key}=… to a .env file passed with --env-file")
-    text = f"  {key}: {DESCRIPTIONS.get(key, 'required')}; " + ", or ".join(ways)
+    # "KEY — what": a "KEY: text" line would read as an assignment and have its first word masked
+    text = f"  {key} \u2014 {DESCRIPTIONS.get(key, 'required')}; " + ", or ".join(ways)
     return text
 
 

@@ -89,7 +89,11 @@ def validate_one(path: Path, *, type_: str = "auto", dataset: str | None = None,
 
 
 def _tri_state(allow: bool, forbid: bool) -> bool | None:
-    """--no-allow-experimental wins, then --allow-experimental, else None (follow SDK_EXPERIMENTAL)."""
+    """True/False from the flags, else None (follow SDK_EXPERIMENTAL); both at once is a usage error."""
+    if allow and forbid:
+        from .errors import UsageError
+
+        raise UsageError("--allow-experimental and --no-allow-experimental contradict each other; pass one")
     return False if forbid else True if allow else None
 
 

@@ -119,7 +119,7 @@ def test_one_error_lists_every_missing_key_and_how(home):
     assert info.value.exit_code == 2
     assert msg.startswith("missing SYNTH_API_KEY, ENVIRONMENT_API_KEY, TASK_APP_URL (not prompting: --no-input")
     for key in ("SYNTH_API_KEY", "ENVIRONMENT_API_KEY", "TASK_APP_URL"):
-        assert f"  {key}: " in msg and f"export {key}=" in msg and f"add {key}=… to a .env" in msg
+        assert f"  {key} \u2014 " in msg and "****" not in msg and f"export {key}=" in msg and f"add {key}=… to a .env" in msg
     assert "pass --task-url" in msg and "[services].task_url" in msg and "DEV_ENVIRONMENT_API_KEY" in msg
     assert stdout.getvalue() == "" and stderr.getvalue() == ""
 

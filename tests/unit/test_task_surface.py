@@ -75,3 +75,18 @@ def test_a_bad_number_is_a_usage_error_not_a_traceback(args: tuple[str, ...]) ->
     result = inv(*args)
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr and f"{args[1]} expects a whole number" in result.stderr
+
+
+@pytest.mark.parametrize("args", [("train", "--bogus"), ("no-such-task",), ("cancel",)])
+def test_synthlaunch_usage_errors_exit_2(args: tuple[str, ...]) -> None:
+    result = inv(*args, binary="synthlaunch")
+    assert result.returncode == 2
+    assert result.stderr.strip() and "Traceback" not in result.stderr
+
+
+def test_contradicting_experimental_flags_are_a_usage_error_everywhere() -> None:
+    for task in ("validate", "train"):
+        result = inv(task, "--config", "configs/rl/demo.toml", "--dry-run" if task == "train" else "--json",
+                     "--allow-experimental", "--no-allow-experimental")
+        assert result.returncode == 2, (task, result.stderr)
+        assert "contradict" in result.stderr
