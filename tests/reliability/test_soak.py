@@ -138,8 +138,11 @@ def test_soak_50_runs_under_30_percent_faults(servers, tmp_path) -> None:
         if result.code != plan.expected_code:
             problems.append(f"{label}: exit {result.code}, expected {plan.expected_code}:\n{result.stderr[-1500:]}")
             continue
-        if leaked(result.output, [API_KEY, ENV_KEY]):
-            problems.append(f"{label}: a secret fragment leaked")
+        found = leaked(result.output, [API_KEY, ENV_KEY])
+        if found:
+            at = result.output.find(found[0])
+            problems.append(f"{label}: a secret fragment leaked: {found[0]!r} in "
+                            f"{result.output[max(0, at - 120):at + 60]!r}")
         docs = ndjson(result.stdout)
         summary = docs[-1]
         assert summary.get("type") == "train.summary", f"{label}: last line is not the summary"
