@@ -21,10 +21,12 @@ import pytest
 
 from synthlaunch.local.serve import BackendServer, TaskAppServer
 
+# Keys share no word with test names or paths ("sk_test_…" would put "_test_" + hex digits in
+# reach of tmp paths), so the leak checks' 8-character fragments cannot match by accident.
 #: the environment key shared by the `backend` fixture and the `task_app` fixtures
-ENV_KEY = "env_test_" + secrets.token_hex(12)
+ENV_KEY = "env_" + secrets.token_hex(16)
 #: the API key of the shared `backend` fixture
-API_KEY = "sk_test_" + secrets.token_hex(12)
+API_KEY = "sk_" + secrets.token_hex(16)
 
 
 @pytest.fixture(scope="session")
