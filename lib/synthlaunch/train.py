@@ -162,12 +162,13 @@ def _run_one_reporting(out: Output, path: Path, opts: TrainOptions, *, index: in
 
         run_one(out, path, opts, record, index=index, total=total)
     except SynthlaunchError as exc:
-        if not exc.reported and not (opts.dry_run and out.json_mode):
+        if not exc.reported:  # on stderr; with --json the summary document carries it too
             show_failure(exc, out, document=False)
         record.exit_code = exc.exit_code
         record.status = record.status if record.job_id else "error"
         if isinstance(exc, ProblemsError):
             record.errors = list(exc.problems)
+        record.type = record.type or getattr(exc, "config_type", None)  # known even for an invalid config
         record.message = exc.message.splitlines()[0] if exc.message else type(exc).__name__
     except KeyboardInterrupt:
         out.error("interrupted")
