@@ -27,9 +27,11 @@ def atomic_write_text(path: str | os.PathLike[str], text: str, *, mode: int | No
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
-        if keep_mode is not None:
-            os.chmod(tmp, keep_mode)
         os.replace(tmp, target)
+        # the mode is set only once the file is in place: a temp file left by a kill stays 0600
+        # (mkstemp's mode), and a kill between the two steps leaves the file more private, not less
+        if keep_mode is not None and keep_mode != 0o600:
+            os.chmod(target, keep_mode)
     except BaseException:
         try:
             os.unlink(tmp)
