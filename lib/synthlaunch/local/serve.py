@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import socket
@@ -16,7 +17,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..api import SynthClient
@@ -317,7 +318,10 @@ def _port(port: int | str) -> int:
     return port_n
 
 
-def _foreground(out: "Output", server: _ThreadedServer, what: str) -> int:
+@contextlib.contextmanager
+def _foreground(out: "Output", server: _ThreadedServer, what: str) -> Iterator[None]:
+    """Start `server` (usage errors for an unwritable data dir, a bad database, a taken port), let the
+    caller print its banner in the `with` body, then serve until Ctrl-C and stop (data kept)."""
     import sqlite3
 
     from ..errors import UsageError
@@ -341,7 +345,18 @@ def _foreground(out: "Output", server: _ThreadedServer, what: str) -> int:
         raise UsageError(f"cannot listen on {server.host}:{server.port}: {exc.strerror or exc}",
                          hint="pick another --port (0 picks a free one) or stop the process using it") from None
     out.result(f"{what} listening on {server.url}")
-    return 0
+    try:
+        yield
+        out.info("press Ctrl-C to stop")
+        server.wait()
+    except KeyboardInterrupt:
+        out.info("stopping…")
+    finally:
+        if data_dir is not None:
+            server.stop(cleanup=False)
+        else:
+            server.stop()
+    out.info("stopped")
 
 
 def serve_backend(out: "Output", host: str = "127.0.0.1", port: int | str = 8000,
@@ -375,8 +390,7 @@ def serve_backend(out: "Output", host: str = "127.0.0.1", port: int | str = 8000
     if host not in ("127.0.0.1", "localhost", "::1"):
         out.warn(f"--host {host}: the backend is reachable from other machines; /api needs the key, "
                  "/admin answers only to loopback clients")
-    _foreground(out, server, "embedded Synth backend (emulated training)")
-    try:
+    with _foreground(out, server, "embedded Synth backend (emulated training)"):
         out.result(f"  backend URL : {server.api_url}   (export BACKEND_BASE_URL={server.url})")
         for key in server.api_keys:
             out.result(f"  API key     : {key if generated else mask(key)}"
@@ -388,13 +402,6 @@ def serve_backend(out: "Output", host: str = "127.0.0.1", port: int | str = 8000
         out.result(f"  step seconds: {server.step_seconds:g}")
         if server.injector.rules:
             out.result(f"  faults      : {server.injector.spec}")
-        out.info("press Ctrl-C to stop")
-        server.wait()
-    except KeyboardInterrupt:
-        out.info("stopping…")
-    finally:
-        server.stop(cleanup=False)
-    out.info("stopped")
     return 0
 
 
@@ -408,17 +415,9 @@ def serve_task_app(out: "Output", host: str = "127.0.0.1", port: int | str = 800
     server = TaskAppServer(host=host, port=port_n, environment_api_keys=keys or None)
     if not generated:
         register_secret(*server.environment_api_keys)
-    _foreground(out, server, "demo task app")
-    try:
+    with _foreground(out, server, "demo task app"):
         out.result(f"  task URL    : {server.url}   (export TASK_APP_URL={server.url})")
         for key in server.environment_api_keys:
             out.result(f"  env key     : {key if generated else mask(key)}"
                        + ("   (generated; clients send it as ENVIRONMENT_API_KEY)" if generated else ""))
-        out.info("press Ctrl-C to stop")
-        server.wait()
-    except KeyboardInterrupt:
-        out.info("stopping…")
-    finally:
-        server.stop()
-    out.info("stopped")
     return 0
