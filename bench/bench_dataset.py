@@ -70,7 +70,7 @@ def child(argv: list[str]) -> None:
         result = {"seconds": time.perf_counter() - start, "examples": report.examples, "sha256": report.sha256}
     elif what == "upload":
         from synthlaunch.api import SynthClient
-        from synthlaunch.render.console import Output
+        from synthlaunch.console import Output
         from synthlaunch.upload import upload_dataset
 
         url, key, cache = argv[2], argv[3], argv[4]

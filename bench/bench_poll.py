@@ -27,7 +27,7 @@ from requests.adapters import HTTPAdapter
 
 from synthlaunch.api import SynthClient, job_id_of
 from synthlaunch.local.serve import BackendServer
-from synthlaunch.render.console import Output
+from synthlaunch.console import Output
 from synthlaunch.stream import JobStreamer, watch_job
 
 

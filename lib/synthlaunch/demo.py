@@ -14,7 +14,7 @@ from typing import Any
 
 from .env import CREDENTIAL_AND_TARGET_KEYS
 from .errors import UsageError
-from .render.console import Output, is_interactive
+from .console import Output, is_interactive
 
 DEMO_CONFIGS = ("sft/demo.toml", "rl/demo.toml")
 DEFAULT_STEP_SECONDS = 0.15

@@ -20,7 +20,7 @@ from .backend_url import resolve_backend
 from .dotenv_file import read_values, unparsable_lines, write_keys
 from .errors import EnvError
 from .redact import is_sensitive_name, mask, register_secret
-from .render.console import Output, ci_is_set
+from .console import Output, ci_is_set
 from .task_app import parse_aliases
 from .transport import INVALID_PORT, check_transport, url_problem
 

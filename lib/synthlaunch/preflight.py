@@ -27,7 +27,7 @@ from .task_app import TIMEOUT_TASK_APP, TaskAppAnswer, TaskAppClient, TaskAppUnr
 
 if TYPE_CHECKING:  # pragma: no cover
     from .api import SynthClient
-    from .render.console import Output
+    from .console import Output
 
 Result = Literal["pass", "warn", "fail"]
 

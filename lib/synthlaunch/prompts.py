@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable
 
 from .errors import EnvError
-from .render.console import Output
+from .console import Output
 
 MAX_TRIES = 5
 

@@ -24,7 +24,7 @@ from .errors import (EXIT_JOB_FAILED, EXIT_OK, BackendError, BackendUnreachable,
 if TYPE_CHECKING:  # pragma: no cover
     from .api import SynthClient
     from .http import RetryPolicy
-    from .render.console import Output
+    from .console import Output
 
 SUCCESS_STATUSES = frozenset({"succeeded", "completed"})
 FAILURE_STATUSES = frozenset({"failed", "cancelled", "canceled"})

@@ -6,7 +6,7 @@ from typing import Any
 
 from .env import synth_client
 from .flags import parse_choice, parse_float, parse_int
-from .render.console import Output
+from .console import Output
 from .stream import STREAM_FORMATS
 
 JOB_TYPES = ("rl", "sft")

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from .errors import BackendError, EnvError, UsageError
-from .render.console import Output
+from .console import Output
 
 if TYPE_CHECKING:  # pragma: no cover
     from .config import LoadedConfig

@@ -93,7 +93,7 @@ def _run(target: str, *, json: bool = False, quiet: bool = False, verbose: bool 
     """Call `module:function(out=Output, **kwargs)`; turn its result or failure into an exit code."""
     from .errors import SynthlaunchError, exit_code_for
     from .redact import redact
-    from .render.console import Output, configure_logging
+    from .console import Output, configure_logging
     from .render.failure import show_failure
 
     out = Output(json_mode=json, quiet=quiet, verbose=verbose, no_input=no_input, debug=debug)

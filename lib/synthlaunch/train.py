@@ -17,7 +17,7 @@ from typing import Any, Mapping
 from .errors import EXIT_INTERRUPTED, EXIT_OK, Problem, SynthlaunchError, UsageError
 from .flags import parse_choice, parse_float, parse_int
 from .config.loaded import TYPE_CHOICES
-from .render.console import Output
+from .console import Output
 from .stream import STREAM_FORMATS
 from .validate import problem_dict  # the same error/warning shape as `inv validate --json`
 

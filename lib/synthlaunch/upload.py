@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from .dataset import DatasetReport, examples_or_all, validate_dataset
 from .errors import BackendError, DatasetError, Problem
-from .render.console import Output
+from .console import Output
 from .render.progress import byte_progress
 
 if TYPE_CHECKING:  # pragma: no cover

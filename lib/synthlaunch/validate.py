@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import EXIT_INVALID_INPUT, EXIT_OK, ConfigError, DatasetError, Problem
-from .render.console import Output
+from .console import Output
 
 
 def problem_dict(problem: Problem) -> dict[str, Any]:

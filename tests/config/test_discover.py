@@ -9,7 +9,7 @@ import pytest
 
 from synthlaunch.config import choose_configs, discover_configs
 from synthlaunch.errors import UsageError
-from synthlaunch.render.console import Output
+from synthlaunch.console import Output
 
 from .conftest import RL_MIN, SFT_MIN
 

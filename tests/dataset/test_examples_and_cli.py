@@ -15,7 +15,7 @@ import pytest
 from synthlaunch import dataset as ds
 from synthlaunch.dataset import head_examples, validate_dataset
 from synthlaunch.errors import DatasetError, UsageError
-from synthlaunch.render.console import Output
+from synthlaunch.console import Output
 from synthlaunch.render.progress import byte_progress, wants_progress
 
 REPO = Path(__file__).resolve().parents[2]

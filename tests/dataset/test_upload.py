@@ -12,7 +12,7 @@ import pytest
 from synthlaunch.dataset import DatasetReport, validate_dataset
 from synthlaunch.errors import BackendError, DatasetError
 from synthlaunch.http import RetryPolicy
-from synthlaunch.render.console import Output
+from synthlaunch.console import Output
 from synthlaunch.upload import (UploadCache, UploadResult, default_cache_path, file_state,
                                 idempotency_key_for, upload_dataset)
 

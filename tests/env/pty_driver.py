@@ -12,7 +12,7 @@ from pathlib import Path
 
 from synthlaunch.env import resolve_env
 from synthlaunch.errors import SynthlaunchError
-from synthlaunch.render.console import Output
+from synthlaunch.console import Output
 
 
 def main() -> int:

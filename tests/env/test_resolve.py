@@ -9,7 +9,7 @@ import pytest
 from synthlaunch.env import discover_env_files, required_keys, resolve_env
 from synthlaunch.errors import EnvError
 from synthlaunch.redact import REGISTRY, redact
-from synthlaunch.render.console import Output
+from synthlaunch.console import Output
 
 SK = "sk_test_resolve_0123456789abcdef"
 EK = "env_test_resolve_abcdef0123456789"

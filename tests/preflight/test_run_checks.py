@@ -11,7 +11,7 @@ from synthlaunch.api import SynthClient
 from synthlaunch.errors import BackendError, BackendUnreachable, PreflightError
 from synthlaunch.preflight import (CHECK_HEALTH, CHECK_TASK_INFO, CHECK_VERIFY, raise_for_report, run_checks,
                                    show_report)
-from synthlaunch.render.console import Output
+from synthlaunch.console import Output
 
 from .helpers import ENV_KEY, FAST, SYNTH_KEY, dead_url
 from .stub import StubServer

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from synthlaunch.api import SynthClient, job_id_of
-from synthlaunch.render.console import Output
+from synthlaunch.console import Output
 
 
 def create_rl(client: SynthClient, *, steps: int = 10, fail_at_step: int | None = None) -> str:

@@ -8,7 +8,7 @@ import pyte
 from rich.console import Console
 
 from synthlaunch.render.chart import ChartRenderer, chart_possible
-from synthlaunch.render.console import Output
+from synthlaunch.console import Output
 from synthlaunch.stream import JobResult
 
 

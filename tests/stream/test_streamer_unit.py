@@ -13,7 +13,7 @@ from stream_fakes import FakeClient, FakeJob
 
 from synthlaunch.errors import Interrupted, PollTimeout
 from synthlaunch.render.cli import event_line, format_value, is_noisy, metric_line
-from synthlaunch.render.console import Output
+from synthlaunch.console import Output
 from synthlaunch.stream import (Cursors, EventSeen, JobStreamer, MetricSeen, StatusChange, kind_of,
                                 watch_job)
 

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..api import SynthClient
-    from ..render.console import Output
+    from ..console import Output
 
 DEFAULT_STEP_SECONDS = 0.2
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from ..redact import redact
 from .base import Renderer
 from .cli import event_line, format_value, is_noisy, summary_line
-from .console import Output
+from ..console import Output
 
 if TYPE_CHECKING:  # pragma: no cover
     from rich.console import Console, RenderableType

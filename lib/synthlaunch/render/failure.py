@@ -7,7 +7,7 @@ from typing import Any
 
 from ..errors import BackendError, ProblemsError, SynthlaunchError
 from ..redact import redact
-from .console import Output
+from ..console import Output
 
 MAX_BODY_CHARS = 4000
 

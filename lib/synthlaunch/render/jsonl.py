@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from .cli import summary_line
 from .base import Renderer
-from .console import Output
+from ..console import Output
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..errors import SynthlaunchError

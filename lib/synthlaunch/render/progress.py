@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 from typing import Callable, Iterator
 
-from .console import Output
+from ..console import Output
 
 MIN_BYTES = 4 * 1024 * 1024
 #: redraw at most every this many bytes (the upload monitor calls back for every 8 KiB block)

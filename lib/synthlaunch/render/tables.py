@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .console import Output
+from ..console import Output
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..preflight import PreflightReport

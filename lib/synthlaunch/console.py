@@ -12,7 +12,7 @@ import os
 import sys
 from typing import IO, Any, Iterable, Sequence
 
-from ..redact import redact
+from .redact import redact
 
 
 def ci_is_set() -> bool:
