@@ -30,6 +30,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+from synthlaunch.api import SynthClient
 from synthlaunch.local.serve import BackendServer
 
 REPO = Path(__file__).resolve().parents[1]
@@ -63,7 +64,7 @@ def one_run(backend: BackendServer, root: Path, index: int, poll_interval: float
     if proc.returncode != 0:
         raise SystemExit(f"run {index} exited {proc.returncode}:\n{proc.stderr[-2000:]}")
     summary = json.loads(proc.stdout.strip().splitlines()[-1])
-    job = backend.client().find_job(summary["runs"][0]["job_id"], "sft")[1]
+    job = SynthClient(backend.api_url, backend.api_key).find_job(summary["runs"][0]["job_id"], "sft")[1]
     created, finished = ts(job["created_at"]), ts(job["finished_at"])
     return {"wall": end - spawn, "backend": finished - created, "overhead": (end - spawn) - (finished - created),
             "before": created - spawn, "after": end - finished}

@@ -47,7 +47,7 @@ class CountingAdapter(HTTPAdapter):
 
 
 def counting_client(server: BackendServer) -> tuple[SynthClient, CountingAdapter]:
-    client = server.client()
+    client = SynthClient(server.api_url, server.api_key)
     adapter = CountingAdapter()
     client.session.mount("http://", adapter)
     return client, adapter
@@ -74,7 +74,7 @@ def create_sft(client: SynthClient, steps: int, tmp: str) -> str:
 
 
 def per_round(server: BackendServer, kind: str, rounds: int, tmp: str) -> dict[str, Any]:
-    setup = server.client()
+    setup = SynthClient(server.api_url, server.api_key)
     job_id = create_rl(setup, 100_000) if kind == "rl" else create_sft(setup, 100_000, tmp)
     client, adapter = counting_client(server)
     streamer = JobStreamer(client, job_id, kind=kind)
@@ -92,7 +92,7 @@ def per_round(server: BackendServer, kind: str, rounds: int, tmp: str) -> dict[s
 
 def whole_job(server: BackendServer, steps: int, interval: float) -> dict[str, Any]:
     client, adapter = counting_client(server)
-    job_id = create_rl(server.client(), steps)
+    job_id = create_rl(SynthClient(server.api_url, server.api_key), steps)
     stdout = io.StringIO()
     started = time.monotonic()
     result = watch_job(client, job_id, kind="rl", out=Output(stdout=stdout, stderr=io.StringIO()),

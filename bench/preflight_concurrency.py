@@ -12,6 +12,7 @@ import statistics
 import sys
 import time
 
+from synthlaunch.api import SynthClient
 from synthlaunch.local.serve import BackendServer, TaskAppServer
 from synthlaunch.preflight import run_checks
 
@@ -23,7 +24,7 @@ def main() -> None:
     faults = f"path=/api/rl/verify_task_app,kinds=latency,latency={latency}" if latency > 0 else None
     with BackendServer(environment_api_keys=[key], faults=faults) as backend, \
             TaskAppServer(environment_api_keys=[key]) as app:
-        client = backend.client()
+        client = SynthClient(backend.api_url, backend.api_key)
         walls, sums, maxes = [], [], []
         for _ in range(runs + 1):
             started = time.perf_counter()

@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterator
 
 import pytest
 
-from synthlaunch.local.serve import BackendServer, TaskAppServer
+from servers import Backend as BackendServer, TaskAppServer
 
 # Keys share no word with test names or paths ("sk_test_…" would put "_test_" + hex digits in
 # reach of tmp paths), so the leak checks' 8-character fragments cannot match by accident.

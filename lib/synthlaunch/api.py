@@ -1,18 +1,20 @@
-"""SynthClient: one method per backend endpoint of the wire contract (rows 1, 4–15).
+"""SynthClient: one method per backend route of the wire contract (docs/wire-contract.md).
 
-Knows HTTP and the contract, not the terminal. Non-2xx answers become `BackendError` (method, URL,
+Knows HTTP and the contract, not the terminal, and reads no environment variable: every value
+(base URL, key, user and organisation ids) is given to it. Non-2xx answers become `BackendError` (method, URL,
 status, redacted request body, response body, hint); transport failures after the retry policy
 gave up become `BackendUnreachable`.
 """
 
 from __future__ import annotations
 
+import copy
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from .errors import BackendError, BackendUnreachable
-from .http import DEFAULT_POLICY, RetryPolicy, describe_exception, make_session, request
+from .http import DEFAULT_POLICY, RetryHook, RetryPolicy, describe_exception, make_session, request
 from .redact import redact, register_secret
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -70,7 +72,7 @@ class SynthClient:
     def __init__(self, base_url: str, api_key: str, *, policy: RetryPolicy = DEFAULT_POLICY,
                  user_id: str | None = None, org_id: str | None = None,
                  session: "requests.Session | None" = None,
-                 on_retry: Callable[[str], None] | None = None) -> None:
+                 on_retry: RetryHook | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.api_key = api_key
         register_secret(api_key)
@@ -78,12 +80,17 @@ class SynthClient:
         self.on_retry = on_retry
         self.session = session or make_session()
         self.session.headers["Authorization"] = f"Bearer {api_key}"
-        user_id = user_id if user_id is not None else os.environ.get("SYNTH_USER_ID")
-        org_id = org_id if org_id is not None else os.environ.get("SYNTH_ORG_ID")
         if user_id:
             self.session.headers["X-User-ID"] = user_id
         if org_id:
             self.session.headers["X-Org-ID"] = org_id
+
+    def observed(self, on_retry: RetryHook | None) -> "SynthClient":
+        """This client (same session, key and policy) with its own retry callback: a caller that
+        wants to see retries gets its own view instead of swapping the hook on a shared client."""
+        view = copy.copy(self)
+        view.on_retry = on_retry
+        return view
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -127,12 +134,12 @@ class SynthClient:
     # -- RL (rows 1, 4) ---------------------------------------------------------------------
 
     def verify_task_app(self, task_url: str, *, policy: RetryPolicy | None = None) -> dict[str, Any]:
-        """Row 1: ask the backend to reach the task app. Creates nothing, so it is safe to retry."""
+        """`POST /api/rl/verify_task_app`: ask the backend to reach the task app. Creates nothing: safe to retry."""
         return self._json("POST", "rl/verify_task_app", json_body={"endpoint_base_url": task_url},
                           safe_to_retry=True, timeout=TIMEOUT_JSON_POST, policy=policy)
 
     def create_rl_job(self, body: dict[str, Any], *, idempotency_key: str) -> dict[str, Any]:
-        """Row 4: create an RL job. Always carries an Idempotency-Key, so retries create one job."""
+        """`POST /api/rl/jobs`: create an RL job. Always carries an Idempotency-Key, so retries create one job."""
         return self._json("POST", "rl/jobs", json_body=body, timeout=TIMEOUT_JSON_POST,
                           headers={"Idempotency-Key": idempotency_key})
 
@@ -142,7 +149,7 @@ class SynthClient:
                     idempotency_key: str | None = None,
                     progress: Callable[[int, int], None] | None = None,
                     filename: str | None = None) -> dict[str, Any]:
-        """Row 5: multipart upload streamed from disk (memory does not grow with the file)."""
+        """`POST /api/files`: multipart upload streamed from disk (memory does not grow with the file)."""
         from requests_toolbelt.multipart.encoder import MultipartEncoder, MultipartEncoderMonitor
 
         path = Path(path)
@@ -179,12 +186,12 @@ class SynthClient:
                 fh.close()
 
     def get_file(self, file_id: str) -> dict[str, Any] | None:
-        """Row 6: the file's record, or None when the backend does not know it (404)."""
+        """`GET /api/files/{id}`: the file's record, or None when the backend does not know it (404)."""
         resp = self._send("GET", f"files/{file_id}", allow=(404,), timeout=TIMEOUT_FILE_CHECK)
         return None if resp.status_code == 404 else response_json(resp)
 
     def list_files(self, *, purpose: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
-        """Row 15: the list is under `files`, `data` or `items`, or bare."""
+        """`GET /api/files`: the list is under `files`, `data` or `items`, or bare."""
         params = {k: v for k, v in {"purpose": purpose, "limit": limit}.items() if v is not None}
         return list_in(self._json("GET", "files", params=params, timeout=TIMEOUT_FILE_CHECK),
                        "files", "data", "items")
@@ -192,12 +199,12 @@ class SynthClient:
     # -- SFT (rows 7, 8) --------------------------------------------------------------------
 
     def create_sft_job(self, body: dict[str, Any], *, idempotency_key: str) -> dict[str, Any]:
-        """Row 7: create an SFT job (not started yet)."""
+        """`POST /api/learning/jobs`: create an SFT job (not started yet)."""
         return self._json("POST", "learning/jobs", json_body=body, timeout=TIMEOUT_JSON_POST,
                           headers={"Idempotency-Key": idempotency_key})
 
     def start_sft_job(self, job_id: str) -> dict[str, Any]:
-        """Row 8: start a created SFT job. Starting twice is harmless, so it is retried."""
+        """`POST /api/learning/jobs/{id}/start`: start a created SFT job. Starting twice is harmless: retried."""
         return self._json("POST", f"learning/jobs/{job_id}/start", json_body={},
                           timeout=TIMEOUT_JSON_POST, safe_to_retry=True)
 
@@ -205,7 +212,7 @@ class SynthClient:
 
     def get_job(self, prefix: str, job_id: str, *, policy: RetryPolicy | None = None,
                 timeout: Any = None) -> dict[str, Any] | None:
-        """Row 9: the job under `rl` or `learning`; None on 404. `timeout` overrides the per-attempt one."""
+        """`GET /api/{rl|learning}/jobs/{id}`: the job; None on 404. `timeout` overrides the per-attempt one."""
         resp = self._send("GET", f"{prefix}/jobs/{job_id}", allow=(404,), timeout=timeout or TIMEOUT_STREAM_GET,
                           policy=policy)
         return None if resp.status_code == 404 else response_json(resp)
@@ -224,33 +231,33 @@ class SynthClient:
 
     def get_events(self, prefix: str, job_id: str, *, since_seq: int = 0, limit: int = 200,
                    policy: RetryPolicy | None = None, timeout: Any = None) -> list[dict[str, Any]]:
-        """Row 10: events after `since_seq`."""
+        """`GET /api/{rl|learning}/jobs/{id}/events`: events after `since_seq`."""
         return list_in(self._json("GET", f"{prefix}/jobs/{job_id}/events",
                                   params={"since_seq": since_seq, "limit": limit},
                                   timeout=timeout or TIMEOUT_STREAM_GET, policy=policy), "events")
 
     def get_metrics(self, prefix: str, job_id: str, *, after_step: int = -1, limit: int = 200,
                     policy: RetryPolicy | None = None, timeout: Any = None) -> list[dict[str, Any]]:
-        """Row 11: metric points after `after_step` (-1 keeps step 0)."""
+        """`GET /api/{rl|learning}/jobs/{id}/metrics`: points after `after_step` (-1 keeps step 0)."""
         return list_in(self._json("GET", f"{prefix}/jobs/{job_id}/metrics",
                                   params={"after_step": after_step, "limit": limit},
                                   timeout=timeout or TIMEOUT_STREAM_GET, policy=policy), "points")
 
     def get_timeline(self, prefix: str, job_id: str, *, policy: RetryPolicy | None = None,
                      timeout: Any = None) -> list[dict[str, Any]]:
-        """Row 12: timeline phases."""
+        """`GET /api/{rl|learning}/jobs/{id}/timeline`: timeline phases."""
         return list_in(self._json("GET", f"{prefix}/jobs/{job_id}/timeline",
                                   timeout=timeout or TIMEOUT_STREAM_GET, policy=policy), "events")
 
     def list_jobs(self, *, status: str | None = None, job_type: str | None = None,
                   created_after: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
-        """Row 13."""
+        """`GET /api/learning/jobs`: jobs, newest first, filtered by status, type and creation time."""
         params = {k: v for k, v in {"status": status, "type": job_type, "created_after": created_after,
                                     "limit": limit}.items() if v is not None}
         return list_in(self._json("GET", "learning/jobs", params=params, timeout=TIMEOUT_STREAM_GET), "jobs")
 
     def cancel_job(self, prefix: str, job_id: str) -> dict[str, Any]:
-        """Row 14: cancel (`rl` or `learning`). Cancelling twice is harmless, so it is retried."""
+        """`POST /api/{rl|learning}/jobs/{id}/cancel`. Cancelling twice is harmless, so it is retried."""
         return self._json("POST", f"{prefix}/jobs/{job_id}/cancel", json_body={},
                           timeout=TIMEOUT_JSON_POST, safe_to_retry=True)
 

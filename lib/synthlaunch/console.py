@@ -15,6 +15,19 @@ from typing import IO, Any, Iterable, Sequence
 from .redact import redact
 
 
+_COMMAND_NAME = ["inv"]
+
+
+def set_command_name(name: str) -> None:
+    """Set by the program running the tasks (`synthlaunch`, or Invoke's `inv`) for the hints we print."""
+    _COMMAND_NAME[0] = name
+
+
+def command_name() -> str:
+    """The program the user typed (`synthlaunch` or `inv`): hints name commands the user can run."""
+    return _COMMAND_NAME[0]
+
+
 def ci_is_set() -> bool:
     """True when the CI variable says this is a CI run (anything but empty, 0, false, no)."""
     return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")

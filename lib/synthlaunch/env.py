@@ -21,10 +21,11 @@ from .dotenv_file import read_values, unparsable_lines, write_keys
 from .errors import EnvError
 from .redact import is_sensitive_name, mask, register_secret
 from .console import Output, ci_is_set
+from .paths import VARIABLES as PATH_VARIABLES
 from .task_app import parse_aliases
 from .transport import INVALID_PORT, check_transport, url_problem
 
-__all__ = ["ResolvedEnv", "required_keys", "resolve_env", "make_client", "synth_client", "check_transport",
+__all__ = ["ResolvedEnv", "required_keys", "resolve_env", "check_transport", "how_to_supply",
            "discover_env_files", "ALIASES", "SECRET_KEYS", "KNOWN_KEYS", "CREDENTIAL_AND_TARGET_KEYS"]
 
 SYNTH_API_KEY = "SYNTH_API_KEY"
@@ -43,6 +44,8 @@ CREDENTIAL_AND_TARGET_KEYS: tuple[str, ...] = (
     SYNTH_API_KEY, ENVIRONMENT_API_KEY, "DEV_ENVIRONMENT_API_KEY", "ENVIRONMENT_API_KEY_ALIASES",
     TASK_APP_URL, "TASK_APP_BASE_URL", *BACKEND_VARIABLES, "SYNTH_USER_ID", "SYNTH_ORG_ID",
 )
+#: the tool's own folders (state, cache): read too, but neither credentials nor targets
+TOOL_KEYS: tuple[str, ...] = PATH_VARIABLES
 #: every variable the tool reads (documented in .env.example)
 KNOWN_KEYS: tuple[str, ...] = (*CREDENTIAL_AND_TARGET_KEYS, "SDK_EXPERIMENTAL", "SDK_EXPERIMENTAL_MODELS")
 DESCRIPTIONS = {
@@ -189,7 +192,7 @@ def _why_no_prompt(out: Output) -> str:
     return "there is no terminal to ask on"
 
 
-def _how_to_supply(key: str) -> str:
+def how_to_supply(key: str) -> str:
     ways = []
     if key in FLAGS:
         ways.append(f"pass {FLAGS[key]}")
@@ -272,7 +275,7 @@ def resolve_env(out: Output, *, required: list[str], env_files: Iterable[str | o
         read = [prompts.display_path(p) for p in env_files] or ([prompts.display_path(chosen)]
                                                                if chosen and chosen.exists() else [])
         lines = [f"missing {', '.join(missing)} (not prompting: {_why_no_prompt(out)})"]
-        lines += [_how_to_supply(k) for k in missing]
+        lines += [how_to_supply(k) for k in missing]
         lines.append("  read: flags, shell" + (", " + ", ".join(read) if read else " (no .env file)"))
         raise EnvError("\n".join(lines),
                        hint="supply the keys as listed, or run on a terminal without --no-input to be asked")
@@ -357,28 +360,3 @@ def _register(values: Mapping[str, str]) -> None:
             register_secret(value)
         if key == "ENVIRONMENT_API_KEY_ALIASES":
             register_secret(*parse_aliases(value))
-
-
-def synth_client(out: Output, *, backend: str | None, env_files: Iterable[str | os.PathLike[str]] | None,
-                 allow_insecure_http: bool = False):  # noqa: ANN201 - a SynthClient (imported lazily)
-    """SYNTH_API_KEY and the backend resolved (flags, shell, .env), then a client: for the tasks that
-    only talk to the backend (stream, jobs, cancel, upload-dataset)."""
-    env = resolve_env(out, required=[SYNTH_API_KEY], env_files=list(env_files or []), backend_flag=backend,
-                      allow_insecure_http=allow_insecure_http)
-    return make_client(env)
-
-
-def make_client(env: ResolvedEnv, *, allow_insecure_http: bool | None = None, on_retry=None):  # noqa: ANN001
-    """A SynthClient for the resolved backend and key, after the transport check.
-
-    `allow_insecure_http` defaults to what was given to `resolve_env`.
-    """
-    from .api import SynthClient
-
-    key = env.synth_api_key
-    if not key:
-        raise EnvError("SYNTH_API_KEY is not set", hint=_how_to_supply(SYNTH_API_KEY).strip())
-    allow = env.allow_insecure_http if allow_insecure_http is None else allow_insecure_http
-    check_transport(env.backend_url, secret_names=[SYNTH_API_KEY], allow_insecure_http=allow)
-    return SynthClient(env.backend_url, key, user_id=env.get("SYNTH_USER_ID") or "",
-                       org_id=env.get("SYNTH_ORG_ID") or "", on_retry=on_retry)

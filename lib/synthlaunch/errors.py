@@ -1,17 +1,9 @@
-"""One exception hierarchy for every expected failure, and the exit-code table.
+"""One exception hierarchy for every expected failure, and the exit-code table (`EXIT_CODES`).
 
-The exit-code table lives here and only here. Tasks never build `Exit` themselves: they call
-library functions and let `synthlaunch.tasks` translate `SynthlaunchError` through `exit_code_for`.
-
-| code | meaning                                                     |
-|------|-------------------------------------------------------------|
-| 0    | ok (job succeeded, or submitted with --no-poll)             |
-| 1    | job ended failed or cancelled                               |
-| 2    | invalid input (usage, config, dataset, env)                 |
-| 3    | preflight failed                                            |
-| 4    | backend error or backend unreachable                        |
-| 5    | job still running when --poll-timeout expired               |
-| 130  | interrupted (Ctrl-C)                                        |
+The exit-code table lives here and only here: the tasks' help (`exit_codes_text`) and the README's
+table are written from it. Tasks never build `Exit` themselves: they call a command and let the
+runner translate `SynthlaunchError` through `exit_code_for`. A defect of the tool itself (any other
+exception) is `EXIT_INTERNAL` (70, EX_SOFTWARE), never "backend error".
 """
 
 from __future__ import annotations
@@ -25,6 +17,7 @@ EXIT_INVALID_INPUT = 2
 EXIT_PREFLIGHT_FAILED = 3
 EXIT_BACKEND = 4
 EXIT_POLL_TIMEOUT = 5
+EXIT_INTERNAL = 70
 EXIT_INTERRUPTED = 130
 
 EXIT_CODES: dict[int, str] = {
@@ -34,8 +27,30 @@ EXIT_CODES: dict[int, str] = {
     EXIT_PREFLIGHT_FAILED: "preflight failed",
     EXIT_BACKEND: "backend error or backend unreachable",
     EXIT_POLL_TIMEOUT: "job still running when --poll-timeout expired",
+    EXIT_INTERNAL: "internal error: a defect of synthlaunch itself (please report it)",
     EXIT_INTERRUPTED: "interrupted (Ctrl-C)",
 }
+#: short forms for one-line help texts
+_SHORT: dict[int, str] = {
+    EXIT_OK: "ok", EXIT_JOB_FAILED: "job failed/cancelled", EXIT_INVALID_INPUT: "invalid input",
+    EXIT_PREFLIGHT_FAILED: "preflight failed", EXIT_BACKEND: "backend error/unreachable",
+    EXIT_POLL_TIMEOUT: "poll timeout", EXIT_INTERNAL: "internal error", EXIT_INTERRUPTED: "interrupted",
+}
+
+
+def exit_codes_text(*codes: int) -> str:
+    """`Exit codes: 0 ok, 2 invalid input, …` for the given codes (internal error and Ctrl-C always added)."""
+    wanted = sorted(set(codes) | {EXIT_INTERNAL, EXIT_INTERRUPTED})
+    return "Exit codes: " + ", ".join(f"{code} {_SHORT[code]}" for code in wanted) + "."
+
+
+def with_exit_codes(*codes: int) -> Any:
+    """Decorator: append the exit-code line (from `EXIT_CODES`) to a task function's docstring."""
+    def decorate(func: Any) -> Any:
+        doc = (func.__doc__ or "").rstrip()
+        func.__doc__ = f"{doc}\n\n    {exit_codes_text(*codes)}\n" if doc else exit_codes_text(*codes)
+        return func
+    return decorate
 
 
 class SynthlaunchError(Exception):
@@ -88,7 +103,9 @@ class Problem:
         return f"{where}:{format_key(self.key)} {self.message}"
 
     def as_dict(self) -> dict[str, Any]:
-        return {"message": self.message, "key": self.key, "line": self.line, "path": self.path}
+        """The one JSON shape of a problem (`validate --json`, train summaries, error documents):
+        `message` is the full located text (path and line included); `key` and `line` repeat its parts."""
+        return {"message": str(self), "key": self.key, "line": self.line}
 
 
 class ProblemsError(SynthlaunchError):
@@ -189,9 +206,9 @@ class Interrupted(SynthlaunchError):
 
 
 def exit_code_for(exc: BaseException) -> int:
-    """The exit code of the table above for any exception (unexpected ones count as backend/internal: 4)."""
+    """The exit code of `EXIT_CODES` for any exception (one that is not expected is a defect: 70)."""
     if isinstance(exc, SynthlaunchError):
         return exc.exit_code
     if isinstance(exc, KeyboardInterrupt):
         return EXIT_INTERRUPTED
-    return EXIT_BACKEND
+    return EXIT_INTERNAL

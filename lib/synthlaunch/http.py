@@ -4,6 +4,7 @@ Retried: connection errors, timeouts, dropped connections, 408, 429, 502, 503, 5
 GET/HEAD. A POST is retried only when it is safe to repeat (it carries an `Idempotency-Key`, or
 the caller says it creates nothing). `Retry-After` (seconds or an HTTP date) is honoured, capped;
 otherwise exponential backoff with full jitter. Bounded by attempts and by a deadline. Each retry is
+a structured `RetryEvent` handed to the caller's `on_retry` callback (per call); without one it is
 logged in one line on the `synthlaunch.http` logger. No terminal output here.
 """
 
@@ -14,7 +15,7 @@ import logging
 import random
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Literal
 
 from . import __version__
 
@@ -41,6 +42,58 @@ class RetryPolicy:
 
 
 DEFAULT_POLICY = RetryPolicy()
+
+#: what went wrong with one attempt that got no HTTP answer
+FailureKind = Literal["refused", "dns", "tls", "connect-timeout", "read-timeout", "dropped", "connection", "other"]
+FAILURE_TEXT: dict[str, str] = {
+    "refused": "connection refused", "dns": "DNS lookup failed", "tls": "TLS error",
+    "connect-timeout": "connection timed out", "read-timeout": "timed out waiting for the answer",
+    "dropped": "connection dropped", "connection": "connection failed",
+}
+
+
+@dataclass(frozen=True)
+class RetryEvent:
+    """One retry about to happen: what was sent, why it is retried, and the wait before the next attempt.
+
+    `status` is the HTTP status when there was an answer; `failure` the kind of transport failure
+    when there was none.
+    """
+
+    method: str
+    url: str
+    attempt: int          # the attempt about to be made (2 = first retry)
+    attempts: int         # the policy's maximum
+    wait: float           # seconds before that attempt
+    status: int | None = None
+    retry_after: str | None = None
+    failure: FailureKind | None = None
+    failure_text: str | None = None
+
+    @property
+    def reason(self) -> str:
+        """`HTTP 503 (Retry-After: 1)` or the transport failure in words."""
+        if self.status is not None:
+            return f"HTTP {self.status}" + (f" (Retry-After: {self.retry_after})" if self.retry_after else "")
+        return self.failure_text or FAILURE_TEXT.get(self.failure or "", "no answer")
+
+    @property
+    def no_connection(self) -> bool:
+        """True when nothing could be reached at all (refused, DNS, no route): a server that is down."""
+        return self.failure in ("refused", "dns", "connection")
+
+    def describe(self) -> str:
+        """The one log line of this retry."""
+        return (f"retrying {self.method} {self.url} after {self.reason} "
+                f"(attempt {self.attempt}/{self.attempts}, waiting {self.wait:.1f}s)")
+
+
+RetryHook = Callable[[RetryEvent], None]
+
+
+def log_retry(event: RetryEvent) -> None:
+    """The default of every `on_retry`: one line on the `synthlaunch.http` logger."""
+    log.warning(event.describe())
 
 
 def make_session(headers: dict[str, str] | None = None) -> "requests.Session":
@@ -85,31 +138,67 @@ def _retryable_exception(exc: BaseException) -> bool:
                             requests.exceptions.ChunkedEncodingError))
 
 
+def _causes(exc: BaseException) -> list[BaseException]:
+    """`exc`, what it wraps (requests puts urllib3's error in `args[0]`, urllib3 its own in `.reason`)
+    and its `__cause__`/`__context__` chain, without repeats."""
+    seen: list[BaseException] = []
+    todo = [exc]
+    while todo and len(seen) < 20:
+        item = todo.pop(0)
+        if item in seen:
+            continue
+        seen.append(item)
+        todo += [c for c in (getattr(item, "reason", None), item.__cause__, item.__context__,
+                             *(a for a in item.args if isinstance(a, BaseException))) if isinstance(c, BaseException)]
+    return seen
+
+
+def failure_kind(exc: BaseException) -> FailureKind:
+    """The kind of a transport failure, decided from the exception types (not from their text)."""
+    import socket
+    import ssl
+
+    import requests
+    from urllib3 import exceptions as u3
+
+    causes = _causes(exc)
+
+    def has(*types: type) -> bool:
+        return any(isinstance(c, types) for c in causes)
+
+    if has(requests.exceptions.SSLError, ssl.SSLError, u3.SSLError):
+        return "tls"
+    if has(getattr(u3, "NameResolutionError", socket.gaierror), socket.gaierror):
+        return "dns"
+    if has(ConnectionRefusedError):
+        return "refused"
+    # urllib3's NewConnectionError subclasses ConnectTimeoutError: only a real timeout counts here
+    if any(isinstance(c, (requests.exceptions.ConnectTimeout, u3.ConnectTimeoutError))
+           and not isinstance(c, u3.NewConnectionError) for c in causes):
+        return "connect-timeout"
+    if has(requests.exceptions.ReadTimeout, u3.ReadTimeoutError):
+        return "read-timeout"
+    if has(requests.exceptions.ChunkedEncodingError, u3.ProtocolError, ConnectionResetError,
+           ConnectionAbortedError, BrokenPipeError):
+        return "dropped"
+    if has(u3.NewConnectionError, requests.ConnectionError):
+        return "connection"
+    return "other"
+
+
+def never_sent(exc: BaseException) -> bool:
+    """True when the request certainly never reached the server (no connection was made), so that
+    even a POST that creates something may be sent again."""
+    from urllib3 import exceptions as u3
+
+    return failure_kind(exc) in ("refused", "dns", "connect-timeout") or \
+        any(isinstance(c, u3.NewConnectionError) for c in _causes(exc))
+
+
 def describe_exception(exc: BaseException) -> str:
     """A short, human reason for a transport failure (refused, DNS, TLS, timeout, dropped)."""
-    import requests
-
-    text = str(exc)
-    if isinstance(exc, requests.exceptions.SSLError):
-        return "TLS error"
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return "connection timed out"
-    if isinstance(exc, requests.exceptions.ReadTimeout):
-        return "timed out waiting for the answer"
-    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
-        return "connection dropped mid-answer"
-    if isinstance(exc, requests.ConnectionError):
-        low = text.lower()
-        if "refused" in low:
-            return "connection refused"
-        if any(s in low for s in ("name or service not known", "nodename nor servname",
-                                  "getaddrinfo failed", "name resolution", "no address associated")):
-            return "DNS lookup failed"
-        if any(s in low for s in ("remotedisconnected", "connection aborted", "reset by peer",
-                                  "without response", "connection broken")):
-            return "connection dropped"
-        return "connection failed"
-    return type(exc).__name__
+    kind = failure_kind(exc)
+    return FAILURE_TEXT.get(kind, type(exc).__name__)
 
 
 def request(
@@ -120,7 +209,7 @@ def request(
     policy: RetryPolicy = DEFAULT_POLICY,
     safe_to_retry: bool | None = None,
     data_factory: Callable[[], Any] | None = None,
-    on_retry: Callable[[str], None] | None = None,
+    on_retry: RetryHook | None = None,
     **kwargs: Any,
 ) -> "requests.Response":
     """Send one logical request, retried per the policy. Returns the last response (any status).
@@ -128,6 +217,7 @@ def request(
     Raises the last transport exception (requests.RequestException) when every attempt failed
     without an answer. `data_factory` builds a fresh body per attempt (streamed uploads).
     `safe_to_retry` defaults to: GET/HEAD/OPTIONS, or a request carrying an `Idempotency-Key`.
+    `on_retry` receives a `RetryEvent` before each retry (without it, the retry is logged).
     """
     from tenacity import (RetryCallState, Retrying, retry_if_exception, retry_if_result,
                           stop_after_attempt, stop_after_delay)
@@ -161,17 +251,15 @@ def request(
         if outcome is None:
             return
         if outcome.failed:
-            reason = describe_exception(outcome.exception())
+            exc = outcome.exception()
+            kind = failure_kind(exc) if exc is not None else "other"
+            event = RetryEvent(method, url, state.attempt_number + 1, policy.attempts, state.upcoming_sleep or 0.0,
+                               failure=kind, failure_text=FAILURE_TEXT.get(kind, type(exc).__name__))
         else:
             resp = outcome.result()
-            reason = f"HTTP {resp.status_code}"
-            if resp.headers.get("Retry-After"):
-                reason += f" (Retry-After: {resp.headers['Retry-After']})"
-        line = (f"retrying {method} {url} after {reason} "
-                f"(attempt {state.attempt_number + 1}/{policy.attempts}, waiting {state.upcoming_sleep:.1f}s)")
-        log.warning(line)
-        if on_retry is not None:
-            on_retry(line)
+            event = RetryEvent(method, url, state.attempt_number + 1, policy.attempts, state.upcoming_sleep or 0.0,
+                               status=resp.status_code, retry_after=resp.headers.get("Retry-After"))
+        (on_retry or log_retry)(event)
 
     def give_up(state: RetryCallState) -> "requests.Response":
         assert state.outcome is not None
@@ -184,7 +272,7 @@ def request(
         return session.request(method, url, **call_kwargs)
 
     retry_exc = retry_if_exception(lambda e: safe_to_retry and _retryable_exception(e)) if safe_to_retry \
-        else retry_if_exception(lambda e: _retryable_exception(e) and _never_sent(e))
+        else retry_if_exception(lambda e: _retryable_exception(e) and never_sent(e))
     retrying = Retrying(
         stop=stop_after_attempt(policy.attempts) | stop_after_delay(policy.deadline) | stop_at_deadline,
         wait=wait,
@@ -194,12 +282,3 @@ def request(
         reraise=True,
     )
     return retrying(attempt)
-
-
-def _never_sent(exc: BaseException) -> bool:
-    """True when the request certainly never reached the server (safe to resend even a POST)."""
-    import requests
-
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return True
-    return isinstance(exc, requests.ConnectionError) and "refused" in str(exc).lower()

@@ -1,15 +1,13 @@
 """Preflight: can the backend reach the RL task app, and does the task app accept our key?
 
-Three checks run concurrently (threads): backend `POST /api/rl/verify_task_app` (contract row 1),
-task app `GET /health` (row 2) and `GET /task_info` (row 3). Each becomes a `CheckRow` with a
-diagnostic a user can act on; together they form a `PreflightReport`.
+Three checks run concurrently (threads): backend `POST /api/rl/verify_task_app`, task app
+`GET /health` and `GET /task_info`. Each becomes a `CheckRow` with a diagnostic a user can act on;
+together they form a `PreflightReport` (`raise_for_report` turns a failed one into the error with
+its exit code: 3 a check failed, 4 backend unreachable or answering an error).
 
-Pass rules (contract): verify needs `any_ok: true`; /health passes on 200, and on 401/403 whose
-JSON carries `expected_api_key_prefix` or a `detail` mentioning "expected prefix" (auth-optional:
-a warning); /task_info passes on 200 only.
-
-Exit codes of `run_preflight`: 0 all pass (warnings allowed), 2 invalid input, 3 a check failed,
-4 backend unreachable or answering an error.
+Pass rules (docs/wire-contract.md): verify needs `any_ok: true`; /health passes on 200, and on
+401/403 whose JSON carries `expected_api_key_prefix` or a `detail` mentioning "expected prefix"
+(auth-optional: a warning); /task_info passes on 200 only.
 """
 
 from __future__ import annotations
@@ -20,14 +18,13 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Literal
 from urllib.parse import urlsplit
 
-from .errors import BackendError, BackendUnreachable, EnvError, PreflightError, UsageError
-from .http import RetryPolicy
+from .errors import BackendError, BackendUnreachable, PreflightError, UsageError
+from .http import RetryEvent, RetryHook, RetryPolicy, log_retry
 from .redact import mask
 from .task_app import TIMEOUT_TASK_APP, TaskAppAnswer, TaskAppClient, TaskAppUnreachable
 
 if TYPE_CHECKING:  # pragma: no cover
     from .api import SynthClient
-    from .console import Output
 
 Result = Literal["pass", "warn", "fail"]
 
@@ -146,7 +143,7 @@ def _expected_prefix(answer: TaskAppAnswer) -> str | None:
 
 
 def _auth_optional(answer: TaskAppAnswer) -> bool:
-    """Contract row 2: 401/403 with an expected prefix, or a detail mentioning it."""
+    """`GET /health` rule: 401/403 with an expected prefix, or a detail mentioning it."""
     return answer.status in (401, 403) and bool(
         _expected_prefix(answer) or "expected prefix" in _detail_text(answer).lower())
 
@@ -177,7 +174,7 @@ def _row(check: str, target: str, result: Result, answer: TaskAppAnswer | None, 
 
 
 def classify_health(answer: TaskAppAnswer, key: str) -> CheckRow:
-    """Row 2 rules: 200 pass; 401/403 with an expected prefix = auth-optional warning; else fail."""
+    """`GET /health`: 200 pass; 401/403 with an expected prefix = auth-optional warning; else fail."""
     target = answer.url
     if answer.status == 200:
         if answer.field("authorized") is False:
@@ -202,7 +199,7 @@ def classify_health(answer: TaskAppAnswer, key: str) -> CheckRow:
 
 
 def classify_task_info(answer: TaskAppAnswer, key: str) -> CheckRow:
-    """Row 3 rules: 200 only."""
+    """`GET /task_info`: 200 only."""
     target = answer.url
     if answer.status == 200:
         return _row(CHECK_TASK_INFO, target, "pass", answer, _task_info_summary(answer.body))
@@ -289,7 +286,7 @@ def _attempt_text(attempt: Any) -> str:
 
 
 def classify_verify(body: Any, task_url: str, backend_url: str) -> tuple[Result, str, str]:
-    """(result, detail, hint) for a verify_task_app answer (contract row 1: `any_ok` must be true)."""
+    """(result, detail, hint) for a `POST /api/rl/verify_task_app` answer (`any_ok` must be true)."""
     body = body if isinstance(body, dict) else {}
     raw_attempts = body.get("attempts")
     attempts = [a for a in raw_attempts if a is not None] if isinstance(raw_attempts, list) else []
@@ -325,7 +322,7 @@ def classify_verify(body: Any, task_url: str, backend_url: str) -> tuple[Result,
 # -- the checks ----------------------------------------------------------------------------
 
 def _verify_row(client: "SynthClient", task_url: str, policy: RetryPolicy | None,
-                report: PreflightReport, retries: list[str]) -> CheckRow:
+                report: PreflightReport, retries: list[RetryEvent]) -> CheckRow:
     target = client.url("rl/verify_task_app")
     started = time.monotonic()
     try:
@@ -381,35 +378,29 @@ def run_concurrently(calls: list[Callable[[], Any]]) -> list[Any]:
 
 def run_checks(client: "SynthClient", task_url: str, environment_api_key: str, *,
                aliases: list[str] | None = None, policy: RetryPolicy | None = None,
-               on_retry: Callable[[str], None] | None = None) -> PreflightReport:
+               on_retry: RetryHook | None = None) -> PreflightReport:
     """Run the three checks concurrently and return the report (never raises for a failed check).
 
-    `policy` defaults to `PREFLIGHT_POLICY` (4 attempts, 45 s deadline) for all three calls.
+    `policy` defaults to `PREFLIGHT_POLICY` for all three calls; `on_retry` sees every retry
+    (each is logged otherwise).
     """
     policy = policy or PREFLIGHT_POLICY
     task_url = task_url.rstrip("/")
     report = PreflightReport(rows=[], task_url=task_url, backend_url=client.base_url)
     app = TaskAppClient(task_url, environment_api_key, aliases=list(aliases or []), policy=policy,
                         on_retry=on_retry)
-    verify_retries: list[str] = []
-    previous = client.on_retry
+    verify_retries: list[RetryEvent] = []
 
-    def note_verify_retry(line: str) -> None:  # the client's own hook still runs
-        verify_retries.append(line)
-        if previous is not None:
-            previous(line)
-        if on_retry is not None:
-            on_retry(line)
+    def note_verify_retry(event: RetryEvent) -> None:
+        verify_retries.append(event)
+        (on_retry or log_retry)(event)
 
-    client.on_retry = note_verify_retry  # only verify uses the client while the checks run
-    try:
-        report.rows = run_concurrently([
-            lambda: _verify_row(client, task_url, policy, report, verify_retries),
-            lambda: _task_app_row(CHECK_HEALTH, app.health, environment_api_key, task_url),
-            lambda: _task_app_row(CHECK_TASK_INFO, app.task_info, environment_api_key, task_url),
-        ])
-    finally:
-        client.on_retry = previous
+    verifier = client.observed(note_verify_retry)  # its own view: the shared client is not touched
+    report.rows = run_concurrently([
+        lambda: _verify_row(verifier, task_url, policy, report, verify_retries),
+        lambda: _task_app_row(CHECK_HEALTH, app.health, environment_api_key, task_url),
+        lambda: _task_app_row(CHECK_TASK_INFO, app.task_info, environment_api_key, task_url),
+    ])
     return report
 
 
@@ -431,24 +422,6 @@ def raise_for_report(report: PreflightReport) -> None:
                          + "\n  ".join(lines), report=report, hint=hint)
 
 
-def show_report(out: "Output", report: PreflightReport) -> None:
-    """The report as a table, then each warning/failure in full, on the human stream (stderr with
-    --json: stdout stays for the caller's one JSON document; `report.as_dict()` is its JSON form)."""
-    from .render.tables import render_preflight
-
-    render_preflight(out, report)
-
-
-# -- the task --------------------------------------------------------------------------------
-
-@dataclass
-class Target:
-    """One task app to check: its URL and where the URL came from (for messages)."""
-
-    url: str
-    source: str
-
-
 def check_task_url(url: str, *, source: str = "task URL", allow_insecure_http: bool = False) -> str:
     """The task URL without a trailing slash. UsageError (exit 2) when it is not an http(s) URL with a
     host; EnvError (exit 2) when ENVIRONMENT_API_KEY would travel over plain http to another machine."""
@@ -460,141 +433,3 @@ def check_task_url(url: str, *, source: str = "task URL", allow_insecure_http: b
                          hint="give the task app's base URL, e.g. http://127.0.0.1:8001")
     check_transport(text, secret_names=["ENVIRONMENT_API_KEY"], allow_insecure_http=allow_insecure_http)
     return text.rstrip("/")
-
-
-def pick_task_url(flag: str | None, env_url: str | None, config_url: str | None, *,
-                  env_source: str = "TASK_APP_URL", config_path: Any = None) -> tuple[str, str] | None:
-    """(url, source) by precedence --task-url › TASK_APP_URL (or TASK_APP_BASE_URL) › [services].task_url."""
-    if flag:
-        return flag, "--task-url"
-    if env_url:
-        return env_url, env_source
-    if config_url:
-        return config_url, f"[services].task_url of {config_path}" if config_path else "[services].task_url"
-    return None
-
-
-def _load_rl_configs(out: "Output", configs: list[str]) -> list[Any]:
-    """Validate every config first (no network, no secrets read); only RL configs make sense here."""
-    from .config import load_and_validate
-
-    loaded = []
-    for path in configs:
-        cfg = load_and_validate(path, check_files=False)  # datasets do not matter to preflight
-        for warning in getattr(cfg, "warnings", None) or []:
-            out.warn(str(warning))
-        if getattr(cfg, "type", "rl") != "rl":
-            raise UsageError(f"{path} is an {str(cfg.type).upper()} config: preflight checks RL task apps only",
-                             hint="pass an RL config, or --task-url URL without a config")
-        loaded.append(cfg)
-    return loaded
-
-
-def _config_paths(out: "Output", configs: list[str], task_url: str | None) -> list[str]:
-    """--config as given; with none and no task URL in a flag or the shell, offer the discovered RL
-    configs on a terminal (none found: go on, TASK_APP_URL may still come from a .env file)."""
-    import os
-
-    if configs or task_url or not out.interactive:
-        return list(configs)
-    if any(os.environ.get(name) for name in ("TASK_APP_URL", "TASK_APP_BASE_URL")):
-        return []
-    from .config import choose_configs, discover_configs
-
-    if not discover_configs(type_filter="rl"):
-        return []
-    return [str(path) for path in choose_configs(out, [], "rl")]
-
-
-def _config_url(cfg: Any) -> str | None:
-    """The config's own [services].task_url (flag and environment are weighed by `pick_task_url`)."""
-    from .config import resolve_task_url
-
-    return resolve_task_url(cfg, flag=None, env={})
-
-
-def resolve_targets(out: "Output", *, configs: list[str], task_url: str | None, backend: str | None,
-                    env_files: list[str], allow_insecure_http: bool = False) -> tuple[list[Target], Any]:
-    """Configs validated first, then credentials, then the task URL(s): (targets, ResolvedEnv)."""
-    from pathlib import Path
-
-    from .env import TASK_APP_URL, required_keys, resolve_env
-
-    loaded = _load_rl_configs(out, _config_paths(out, configs, task_url))
-    url_known = bool(task_url) or (bool(loaded) and all(_config_url(cfg) for cfg in loaded))
-    env = resolve_env(out, required=required_keys("rl", task_url_known=url_known), env_files=env_files,
-                      search_dirs=[Path.cwd(), *(Path(cfg.path).parent for cfg in loaded)],
-                      flag_values={TASK_APP_URL: task_url}, backend_flag=backend,
-                      allow_insecure_http=allow_insecure_http)
-    source = env.sources.get(TASK_APP_URL, "")
-    env_source = f"TASK_APP_URL, {source}" if source else "TASK_APP_URL"
-    targets: list[Target] = []
-    for cfg in loaded or [None]:
-        picked = pick_task_url(task_url, None if task_url else env.task_url,
-                               _config_url(cfg) if cfg is not None else None,
-                               env_source=env_source, config_path=getattr(cfg, "path", None))
-        if picked is None:
-            raise EnvError("no task app URL: pass --task-url, set TASK_APP_URL, or set [services].task_url "
-                           "in the RL config")
-        url = check_task_url(picked[0], source=picked[1], allow_insecure_http=allow_insecure_http)
-        if all(t.url != url for t in targets):
-            targets.append(Target(url, picked[1]))
-    return targets, env
-
-
-def run_preflight(out: "Output", configs: list[str], task_url: str | None, backend: str | None,
-                  env_files: list[str], allow_insecure_http: bool = False) -> int:
-    """`inv preflight`: validate config(s), resolve credentials and task URL, run the checks, show them.
-
-    With several configs each distinct task URL is checked once, in order, stopping at the first
-    failure. Returns 0 when everything passed (warnings allowed); otherwise raises, already
-    reported, PreflightError (3) or BackendError / BackendUnreachable (4).
-    """
-    from .env import make_client
-
-    targets, env = resolve_targets(out, configs=list(configs or []), task_url=task_url, backend=backend,
-                                   env_files=list(env_files or []), allow_insecure_http=allow_insecure_http)
-    client = make_client(env)
-    key, aliases = env.environment_api_key or "", env.environment_api_key_aliases
-    reports: list[PreflightReport] = []
-    for target in targets:
-        out.info(f"preflight: backend {client.base_url} · task app {target.url} (from {target.source})")
-        report = run_checks(client, target.url, key, aliases=aliases)
-        reports.append(report)
-        if not report.ok:
-            break
-    for report in reports:
-        show_report(out, report)
-    if out.json_mode:
-        out.emit_json(reports[0].as_dict() if len(reports) == 1 else
-                      {"ok": all(r.ok for r in reports), "reports": [r.as_dict() for r in reports]})
-    failed = next((r for r in reports if not r.ok), None)
-    if failed is not None:
-        raise_shown(out, failed)
-    out.result("preflight passed" + (f" ({sum(len(r.warnings) for r in reports)} warning(s))"
-                                     if any(r.warnings for r in reports) else ""))
-    return 0
-
-
-def raise_shown(out: "Output", report: PreflightReport) -> None:
-    """For a failed report already shown as a table: a short error, then raise it (marked reported)."""
-    try:
-        raise_for_report(report)
-    except (PreflightError, BackendError) as exc:
-        _show_failure_summary(out, exc, report)
-        exc.reported = True
-        raise
-
-
-def _show_failure_summary(out: "Output", exc: PreflightError | BackendError, report: PreflightReport) -> None:
-    """A short error on stderr (the table or JSON above holds the details), plus a backend answer."""
-    from .render.failure import pretty_body
-
-    failed = report.failed
-    out.error(f"preflight failed: {', '.join(r.check for r in failed)}"
-              + (" (backend unreachable)" if report.backend_unreachable else ""))
-    if isinstance(exc, BackendError) and not isinstance(exc, BackendUnreachable) and exc.status is not None:
-        out.write(f"  response body (HTTP {exc.status}):\n    "
-                  + pretty_body(exc.response_body).replace("\n", "\n    "), stream=out.stderr)
-    if exc.hint:
-        out.write(f"  hint: {exc.hint}", stream=out.stderr)

@@ -19,7 +19,18 @@ from .tasks import ns
 
 
 class SynthlaunchProgram(Program):
-    """An invoke Program whose project configuration is the current folder's `invoke.yaml`."""
+    """An invoke Program whose project configuration is the current folder's `invoke.yaml`; the hints
+    it prints name `synthlaunch` (not Invoke's `inv`)."""
+
+    def run(self, argv: "list[str] | str | None" = None, exit: bool = True) -> None:
+        from .console import command_name, set_command_name
+
+        previous = command_name()
+        set_command_name(self.binary or "synthlaunch")
+        try:
+            super().run(argv, exit=exit)
+        finally:
+            set_command_name(previous)
 
     # A command line that does not parse is a usage error (exit 2 in our table; Invoke says 1).
     def parse_core(self, argv: "list[str] | None") -> None:

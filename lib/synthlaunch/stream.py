@@ -7,24 +7,24 @@ handed out exactly once per streamer, whatever retries, reconnects or repeated a
 streamer can be resumed from the `Cursors` of another (reattach without repeats). RL jobs are read on
 the `rl` paths, falling back to `learning` only on 404 (`SynthClient.find_job`).
 
-Knows the wire contract's job semantics, not the terminal: updates go to a renderer (`render/`).
+Knows the wire contract's job semantics, not the terminal: updates go to the `Renderer` it is given
+(this module owns the protocol; `render/` implements it).
 """
 
 from __future__ import annotations
 
-import logging
 import time
 from dataclasses import asdict, dataclass, field, replace
-from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable, Protocol, Union
 
+from .console import command_name
 from .errors import (EXIT_JOB_FAILED, EXIT_OK, BackendError, BackendUnreachable, Interrupted,
                      PollTimeout, SynthlaunchError)
+from .timefmt import seconds_between
 
 if TYPE_CHECKING:  # pragma: no cover
     from .api import SynthClient
-    from .http import RetryPolicy
-    from .console import Output
+    from .http import RetryEvent, RetryPolicy
 
 SUCCESS_STATUSES = frozenset({"succeeded", "completed"})
 FAILURE_STATUSES = frozenset({"failed", "cancelled", "canceled"})
@@ -34,8 +34,6 @@ SUCCESS_EVENTS = frozenset({"sft.job.completed", "rl.train.completed", "rl.job.c
 FAILURE_EVENTS = frozenset({"sft.job.failed", "rl.train.failed", "rl.job.failed", "workflow.failed",
                             "training.failed"})
 LOSS_METRIC = "train.loss"
-#: the --stream-format choices (see `make_renderer`)
-STREAM_FORMATS = ("cli", "chart", "json")
 PAGE_LIMIT = 200
 MAX_DRAIN_ROUNDS = 50
 #: a retry chain longer than this (seconds) counts as an outage even without "connection refused"
@@ -313,22 +311,6 @@ class Renderer(Protocol):
     def finish(self, result: JobResult, *, human: bool = True) -> None: ...
 
 
-def make_renderer(stream_format: str, out: "Output", *, job_id: str, kind: str | None) -> Renderer:
-    """The renderer for `cli`, `chart` (falls back to cli lines off a terminal) or `json`."""
-    if stream_format == "json" or out.json_mode:
-        from .render.jsonl import JsonRenderer
-
-        return JsonRenderer(out, job_id=job_id)
-    if stream_format == "chart":
-        from .render.chart import ChartRenderer, chart_possible
-
-        if chart_possible(out):
-            return ChartRenderer(out, job_id=job_id, kind=kind)
-    from .render.cli import CliRenderer
-
-    return CliRenderer(out, job_id=job_id)
-
-
 def reattach_commands(job_id: str, base_url: str | None = None) -> tuple[str, str]:
     """The commands that reattach to and cancel a job (`--backend` added unless it is the hosted one)."""
     from .backend_url import HOSTED_ROOT
@@ -339,7 +321,8 @@ def reattach_commands(job_id: str, base_url: str | None = None) -> tuple[str, st
         root = root[: -len("/api")] if root.endswith("/api") else root
         if root != HOSTED_ROOT:
             suffix = f" --backend {root}"
-    return f"inv stream --job-id {job_id}{suffix}", f"inv cancel {job_id}{suffix}"
+    program = command_name()
+    return f"{program} stream --job-id {job_id}{suffix}", f"{program} cancel {job_id}{suffix}"
 
 
 def reattach_hint(job_id: str, base_url: str | None = None) -> str:
@@ -347,29 +330,11 @@ def reattach_hint(job_id: str, base_url: str | None = None) -> str:
     return f"the job keeps running on the backend; reattach with `{attach}`, or cancel it with `{cancel}`"
 
 
-def _parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-
-
 def job_duration(job: dict[str, Any], fallback: float) -> float:
-    """Seconds from the job's `created_at` to its `updated_at`/`finished_at` when both parse."""
-    start = _parse_time(job.get("created_at"))
-    end = _parse_time(job.get("finished_at") or job.get("completed_at") or job.get("updated_at"))
-    if start and end and (start.tzinfo is None) == (end.tzinfo is None) and end >= start:
-        return (end - start).total_seconds()
-    return fallback
-
-
-class _MuteRetryLog(logging.Filter):
-    """While watching, per-retry lines go to the renderer (verbose only), not to the log handler."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return False
+    """Seconds from the job's `created_at` to its `finished_at`/`completed_at`/`updated_at` when both parse."""
+    end = job.get("finished_at") or job.get("completed_at") or job.get("updated_at")
+    found = seconds_between(job.get("created_at"), end)
+    return fallback if found is None else found
 
 
 class _Watch:
@@ -387,18 +352,16 @@ class _Watch:
         self.trouble_since: float | None = None
         self.outage_announced = False
 
-    # outage bookkeeping, fed by the client's on_retry hook
-    def on_retry(self, line: str) -> None:
+    # outage bookkeeping, fed by the retry events of this watch's own view of the client
+    def on_retry(self, event: "RetryEvent") -> None:
         now = self.clock()
         if self.trouble_since is None:
             self.trouble_since = now
-        self.renderer.detail(line)
-        refused = "connection refused" in line or "connection failed" in line or "DNS" in line
-        if not self.outage_announced and (refused or now - self.trouble_since >= OUTAGE_GRACE):
+        self.renderer.detail(event.describe())
+        if not self.outage_announced and (event.no_connection or now - self.trouble_since >= OUTAGE_GRACE):
             self.outage_announced = True
-            reason = line.split(" after ", 1)[-1].split(" (attempt", 1)[0] if " after " in line else "no answer"
             self.renderer.notice(
-                f"backend unreachable ({reason}); retrying with backoff until the poll timeout "
+                f"backend unreachable ({event.reason}); retrying with backoff until the poll timeout "
                 f"({self.remaining():.0f}s left)", warning=True)
 
     def _call_ok(self) -> None:
@@ -486,25 +449,20 @@ class _Watch:
                 self._dispatch(streamer._status(streamer.terminal_event_status))
 
 
-def watch_job(client: "SynthClient", job_id: str, *, kind: str | None, out: "Output",
-              stream_format: str = "cli", poll_timeout: float = 3600.0, poll_interval: float = 5.0,
-              cancel_on_interrupt: bool = False, cursors: Cursors | None = None,
-              sleep: Callable[[float], None] = time.sleep) -> JobResult:
-    """Stream a job to its end through the chosen renderer, then print a summary.
+def watch_job(client: "SynthClient", job_id: str, *, kind: str | None, renderer: Renderer,
+              poll_timeout: float, poll_interval: float, cancel_on_interrupt: bool = False,
+              cursors: Cursors | None = None, sleep: Callable[[float], None] = time.sleep) -> JobResult:
+    """Stream a job to its end through `renderer`, then let it show the summary.
 
     Returns a JobResult (exit_code 0 succeeded, 1 failed/cancelled). Raises PollTimeout (5),
     BackendUnreachable/BackendError (4) or Interrupted (130), already shown to the user
     (`reported = True`), with how to reattach or cancel.
     """
-    streamer = JobStreamer(client, job_id, kind=kind, cursors=cursors)
-    renderer = make_renderer(stream_format, out, job_id=job_id, kind=kind)
-    watch = _Watch(streamer, renderer, poll_timeout=poll_timeout, poll_interval=poll_interval,
-                   clock=time.monotonic, sleep=sleep)
-    http_log = logging.getLogger("synthlaunch.http")
-    mute = _MuteRetryLog()
-    previous_hook = client.on_retry
-    client.on_retry = watch.on_retry
-    http_log.addFilter(mute)
+    watch = _Watch(JobStreamer(client, job_id, kind=kind, cursors=cursors), renderer, poll_timeout=poll_timeout,
+                   poll_interval=poll_interval, clock=time.monotonic, sleep=sleep)
+    # retries while watching go to the renderer (outage notices), through this watch's own client view
+    streamer = watch.streamer
+    streamer.client = client.observed(watch.on_retry)
 
     def result(exit_code: int | None = None) -> JobResult:
         status = streamer.final_status or streamer.status or "unknown"
@@ -514,17 +472,13 @@ def watch_job(client: "SynthClient", job_id: str, *, kind: str | None, out: "Out
                          exit_code=exit_code_for_status(status) if exit_code is None else exit_code)
 
     failure: SynthlaunchError | None = None
-    try:
-        with renderer:
-            try:
-                watch.run()
-            except KeyboardInterrupt:
-                failure = _interrupted(client, streamer, renderer, cancel_on_interrupt, watch)
-            except SynthlaunchError as exc:
-                failure = exc
-    finally:
-        client.on_retry = previous_hook
-        http_log.removeFilter(mute)
+    with renderer:
+        try:
+            watch.run()
+        except KeyboardInterrupt:
+            failure = _interrupted(client, streamer, renderer, cancel_on_interrupt)
+        except SynthlaunchError as exc:
+            failure = exc
     if failure is not None:
         if not failure.reported:
             renderer.report(failure)
@@ -536,8 +490,7 @@ def watch_job(client: "SynthClient", job_id: str, *, kind: str | None, out: "Out
     return final
 
 
-def _interrupted(client: "SynthClient", streamer: JobStreamer, renderer: Renderer, cancel: bool,
-                 watch: _Watch) -> Interrupted:
+def _interrupted(client: "SynthClient", streamer: JobStreamer, renderer: Renderer, cancel: bool) -> Interrupted:
     """Ctrl-C: leave the job running (say how to come back), or cancel it when asked to."""
     job_id = streamer.job_id
     attach, cancel_cmd = reattach_commands(job_id, client.base_url)

@@ -12,7 +12,6 @@ import contextlib
 import fcntl
 import hashlib
 import json
-import os
 import time
 import uuid
 from pathlib import Path
@@ -22,16 +21,6 @@ from .atomic import read_json_file, write_json_file
 from .errors import EnvError
 
 RECORD_TTL_SECONDS = 23 * 3600  # the backend keeps idempotency keys 24 h: never reuse an expired one
-
-
-def state_dir() -> Path:
-    """Where the tool keeps small state files (`SYNTHLAUNCH_STATE_DIR` overrides; XDG state dir otherwise)."""
-    override = os.environ.get("SYNTHLAUNCH_STATE_DIR")
-    if override:
-        return Path(override)
-    from platformdirs import user_state_dir
-
-    return Path(user_state_dir("synthlaunch"))
 
 
 def fingerprint(backend_url: str, body: Any, dataset_sha256: str | None = None) -> str:
@@ -59,7 +48,11 @@ class PendingSubmissions:
     """The record file (JSON: fingerprint -> {key, created}), guarded by a lock file."""
 
     def __init__(self, path: Path | None = None) -> None:
-        self.path = path or state_dir() / "pending-submissions.json"
+        if path is None:
+            from .paths import state_dir
+
+            path = state_dir() / "pending-submissions.json"
+        self.path = path
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[dict[str, Any]]:

@@ -1,23 +1,22 @@
-"""TaskAppClient: the two task-app endpoints the tool calls (wire contract rows 2 and 3).
+"""TaskAppClient: the two task-app routes the tool calls, `GET /health` and `GET /task_info`.
 
 `GET <task_url>/health` and `GET <task_url>/task_info`, each with the three auth headers
 (`X-API-Key`, `X-API-Keys` = the key plus `ENVIRONMENT_API_KEY_ALIASES`, `Authorization: Bearer`),
 a 10 s timeout, and the single retry policy of `synthlaunch.http` (connection errors, timeouts,
 429 + Retry-After, 5xx on GET; bounded by attempts and a deadline; one log line per retry).
 
-Knows HTTP, not the terminal. Any HTTP answer is returned as a `TaskAppAnswer` (the caller decides
+Knows HTTP, not the terminal, and reads no environment variable (the aliases are given to it). Any HTTP answer is returned as a `TaskAppAnswer` (the caller decides
 what a status means); a transport failure after the policy gave up raises `TaskAppUnreachable`.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
-from .http import DEFAULT_POLICY, RetryPolicy, describe_exception, make_session, request
+from .http import DEFAULT_POLICY, RetryEvent, log_retry, RetryHook, RetryPolicy, describe_exception, make_session, request
 from .redact import register_secret
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -25,7 +24,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 #: reference timeout for task-app GETs: (connect, read) seconds
 TIMEOUT_TASK_APP = (10.0, 10.0)
-ALIASES_VAR = "ENVIRONMENT_API_KEY_ALIASES"
 
 
 def parse_aliases(text: str | None) -> list[str]:
@@ -41,7 +39,7 @@ def parse_aliases(text: str | None) -> list[str]:
 
 
 def auth_headers(environment_api_key: str, aliases: Iterable[str] = ()) -> dict[str, str]:
-    """The three auth headers of contract row 2 (the key first in `X-API-Keys`, aliases after it)."""
+    """The three auth headers of `GET /health` and `GET /task_info` (the key first in `X-API-Keys`, aliases after it)."""
     keys = [environment_api_key] + [a for a in aliases if a and a != environment_api_key]
     return {
         "X-API-Key": environment_api_key,
@@ -58,7 +56,7 @@ class TaskAppAnswer:
     status: int
     body: Any
     latency_ms: float
-    retries: list[str]
+    retries: list[RetryEvent]
 
     def field(self, name: str) -> Any:
         """`body[name]` when the body is a JSON object, else None."""
@@ -68,7 +66,7 @@ class TaskAppAnswer:
 class TaskAppUnreachable(Exception):
     """No HTTP answer at all after the retry policy gave up (refused, DNS, TLS, timeout, dropped)."""
 
-    def __init__(self, url: str, reason: str, *, latency_ms: float, retries: list[str],
+    def __init__(self, url: str, reason: str, *, latency_ms: float, retries: list[RetryEvent],
                  cause: BaseException | None = None) -> None:
         super().__init__(f"GET {url}: {reason}")
         self.url = url
@@ -81,13 +79,13 @@ class TaskAppUnreachable(Exception):
 class TaskAppClient:
     """A client of one task app. Thread-safe: each thread gets its own requests Session."""
 
-    def __init__(self, base_url: str, environment_api_key: str, *, aliases: Iterable[str] | None = None,
+    def __init__(self, base_url: str, environment_api_key: str, *, aliases: Iterable[str] = (),
                  policy: RetryPolicy | None = None,
                  timeout: float | tuple[float, float] = TIMEOUT_TASK_APP,
-                 on_retry: Callable[[str], None] | None = None) -> None:
+                 on_retry: RetryHook | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.environment_api_key = environment_api_key
-        self.aliases = list(aliases) if aliases is not None else parse_aliases(os.environ.get(ALIASES_VAR))
+        self.aliases = list(aliases)
         register_secret(environment_api_key, *self.aliases)
         self.policy = policy or DEFAULT_POLICY
         self.timeout = timeout
@@ -112,12 +110,11 @@ class TaskAppClient:
         from .api import response_json
 
         url = self.url(path)
-        retries: list[str] = []
+        retries: list[RetryEvent] = []
 
-        def note(line: str) -> None:
-            retries.append(line)
-            if self.on_retry is not None:
-                self.on_retry(line)
+        def note(event: RetryEvent) -> None:
+            retries.append(event)
+            (self.on_retry or log_retry)(event)
 
         started = time.monotonic()
         try:
@@ -131,9 +128,9 @@ class TaskAppClient:
                              latency_ms=latency, retries=retries)
 
     def health(self) -> TaskAppAnswer:
-        """Row 2: `GET /health`."""
+        """`GET /health`."""
         return self.get("health")
 
     def task_info(self) -> TaskAppAnswer:
-        """Row 3: `GET /task_info`."""
+        """`GET /task_info`."""
         return self.get("task_info")

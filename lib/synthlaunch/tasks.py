@@ -1,22 +1,20 @@
-"""The Invoke tasks. Thin: translate flags, call one library function, map errors to exit codes.
-
-Exit codes (the table lives in `synthlaunch.errors`): 0 ok · 1 job failed or cancelled ·
-2 invalid input · 3 preflight failed · 4 backend error or unreachable · 5 poll timeout ·
-130 interrupted.
+"""The Invoke tasks. Thin: each task's body imports its command (`synthlaunch.commands.*`) and runs
+it through `commands.runner.run_command`, which maps failures to exit codes (`errors.EXIT_CODES`;
+each task's help says which codes it uses).
 
 Nothing heavy is imported at module level: `inv --list` and `inv <task> --help` stay fast.
-Each task imports its implementation (`synthlaunch.<module>.run_*`) when it runs.
 """
 
 from __future__ import annotations
 
-import importlib
-import os
-import sys
 from typing import Any
 
 from invoke import Collection, Context, task
 from invoke.exceptions import Exit
+
+from .errors import (EXIT_BACKEND, EXIT_INVALID_INPUT, EXIT_JOB_FAILED, EXIT_OK, EXIT_POLL_TIMEOUT,
+                     EXIT_PREFLIGHT_FAILED, with_exit_codes)
+from .settings import DEFAULTS
 
 # Help shared by several tasks (flags with the same name mean the same thing everywhere).
 COMMON_HELP = {
@@ -58,73 +56,46 @@ def _help(*names: str, **extra: str) -> dict[str, str]:
 
 
 def _settings(c: Context) -> dict[str, Any]:
-    """Defaults from Invoke's own configuration (invoke.yaml: `synthlaunch: {backend: …}`)."""
+    """Settings from Invoke's configuration (invoke.yaml: `synthlaunch: {backend: …}`) over `DEFAULTS`."""
     try:
-        return dict(c.config.get("synthlaunch", {}) or {})
+        found = dict(c.config.get("synthlaunch", {}) or {})
     except AttributeError:  # a bare Context in tests
-        return {}
+        found = {}
+    return {**DEFAULTS, **{k: v for k, v in found.items() if v is not None}}
 
 
-def _pick(value: Any, c: Context, key: str, default: Any = None) -> Any:
-    """The flag's value when given, else the invoke.yaml setting, else the default."""
+def _pick(value: Any, c: Context, key: str) -> Any:
+    """The flag's value when given, else the invoke.yaml setting, else `settings.DEFAULTS`."""
     if value is not None:
         return value
-    return _settings(c).get(key, default)
+    return _settings(c).get(key)
 
 
 def _positional(value: Any, task_name: str, what: str) -> Any:
     """Invoke hands the next token to a positional argument even when it is a flag: `inv cancel --help`
     would cancel a job named "--help". Show the task's help for -h/--help; refuse other flags."""
+    from .console import command_name
+
     if isinstance(value, str) and value in ("--help", "-h"):
         from invoke import Program
 
-        binary = os.path.basename(sys.argv[0]) or "inv"
+        binary = command_name()
         Program(namespace=ns, binary=binary).run([binary, "--help", task_name], exit=False)
         raise Exit(code=0)
     if isinstance(value, str) and value.startswith("-"):
-        sys.stderr.write(f"error: `{value}` looks like a flag where the {what} was expected; "
-                         f"give the {what} first, e.g. `inv {task_name} {what.upper().replace(' ', '_')} {value}`\n")
+        import sys
+
+        sys.stderr.write(f"error: `{value}` looks like a flag where the {what} was expected; give the {what} "
+                         f"first, e.g. `{command_name()} {task_name} {what.upper().replace(' ', '_')} {value}`\n")
         raise Exit(code=2)
     return value
 
 
-def _run(target: str, *, json: bool = False, quiet: bool = False, verbose: bool = False,
-         no_input: bool = False, debug: bool = False, **kwargs: Any) -> None:
-    """Call `module:function(out=Output, **kwargs)`; turn its result or failure into an exit code."""
-    from .errors import SynthlaunchError, exit_code_for
-    from .redact import redact
-    from .console import Output, configure_logging
-    from .render.failure import show_failure
+def _run(command: Any, **kwargs: Any) -> None:
+    """Run a command through the runner (exit codes, failures shown once)."""
+    from .commands.runner import run_command
 
-    out = Output(json_mode=json, quiet=quiet, verbose=verbose, no_input=no_input, debug=debug)
-    configure_logging(out)
-    module_name, func_name = target.split(":")
-    try:
-        func = getattr(importlib.import_module(f"synthlaunch.{module_name}"), func_name)
-        code = func(out=out, **kwargs) or 0
-    except SynthlaunchError as exc:
-        if debug:
-            import traceback
-
-            out.write(redact(traceback.format_exc()), stream=out.stderr)
-        if not exc.reported:
-            show_failure(exc, out)
-        code = exc.exit_code
-    except KeyboardInterrupt as exc:
-        out.error("interrupted")
-        code = exit_code_for(exc)
-    except Exit:
-        raise
-    except Exception as exc:  # an internal defect: say so plainly, keep the traceback behind --debug
-        import traceback
-
-        if debug:
-            out.write(redact(traceback.format_exc()), stream=out.stderr)
-        out.error(f"internal error: {type(exc).__name__}: {redact(str(exc))}"
-                  + ("" if debug else " (run again with --debug for the traceback)"))
-        code = exit_code_for(exc)
-    if code:
-        raise Exit(code=code)
+    run_command(command, **kwargs)
 
 
 TRAIN_HELP = _help("config", "type_", "env_file", "task_url", "dataset", "backend", "model",
@@ -135,25 +106,24 @@ TRAIN_HELP = _help("config", "type_", "env_file", "task_url", "dataset", "backen
 
 
 @task(iterable=["config", "env_file"], help=TRAIN_HELP, auto_shortflags=False)
+@with_exit_codes(EXIT_OK, EXIT_JOB_FAILED, EXIT_INVALID_INPUT, EXIT_PREFLIGHT_FAILED, EXIT_BACKEND, EXIT_POLL_TIMEOUT)
 def train(c, config=None, type_="auto", env_file=None, task_url=None, dataset=None, backend=None,
           model=None, allow_experimental=False, no_allow_experimental=False, idempotency=None,
           poll=True, poll_timeout=None, poll_interval=None, stream_format=None, examples=None,
           dry_run=False, json=False, no_input=False, yes=False, keep_going=False, debug=False,
           quiet=False, verbose=False, allow_insecure_http=False, force_upload=False,
           cancel_on_interrupt=False):
-    """Validate config(s), resolve credentials, preflight or upload, create the job and stream it.
+    """Validate config(s), resolve credentials, preflight or upload, create the job and stream it."""
+    from .commands.train import run_train
 
-    Exit codes: 0 ok, 1 job failed/cancelled, 2 invalid input, 3 preflight failed,
-    4 backend error/unreachable, 5 poll timeout, 130 interrupted.
-    """
-    _run("train:run_train", json=json, quiet=quiet, verbose=verbose, no_input=no_input, debug=debug,
+    _run(run_train, json=json, quiet=quiet, verbose=verbose, no_input=no_input, debug=debug,
          configs=list(config or []), type_=type_, env_files=list(env_file or []), task_url=task_url,
          dataset=dataset, backend=_pick(backend, c, "backend"), model=model,
          allow_experimental=allow_experimental, no_allow_experimental=no_allow_experimental,
          idempotency=idempotency, poll=poll,
-         poll_timeout=_pick(poll_timeout, c, "poll_timeout", 3600),
-         poll_interval=_pick(poll_interval, c, "poll_interval", 5),
-         stream_format=_pick(stream_format, c, "stream_format", "cli"), examples=examples,
+         poll_timeout=_pick(poll_timeout, c, "poll_timeout"),
+         poll_interval=_pick(poll_interval, c, "poll_interval"),
+         stream_format=_pick(stream_format, c, "stream_format"), examples=examples,
          dry_run=dry_run, yes=yes, keep_going=keep_going, allow_insecure_http=allow_insecure_http,
          force_upload=force_upload, cancel_on_interrupt=cancel_on_interrupt)
 
@@ -161,14 +131,16 @@ def train(c, config=None, type_="auto", env_file=None, task_url=None, dataset=No
 @task(iterable=["config", "env_file"], auto_shortflags=False,
       help=_help("config", "task_url", "backend", "env_file", "json", "no_input", "debug", "quiet",
                  "allow_insecure_http"))
+@with_exit_codes(EXIT_OK, EXIT_INVALID_INPUT, EXIT_PREFLIGHT_FAILED, EXIT_BACKEND)
 def preflight(c, config=None, task_url=None, backend=None, env_file=None, json=False, no_input=False,
               debug=False, quiet=False, allow_insecure_http=False):
     """Check that the backend can reach the RL task app and that the task app accepts your key.
 
     Runs backend verify_task_app, task app /health and /task_info concurrently.
-    Exit codes: 0 all pass, 2 invalid input, 3 a check failed, 4 backend unreachable.
     """
-    _run("preflight:run_preflight", json=json, quiet=quiet, no_input=no_input, debug=debug,
+    from .commands.preflight import run_preflight
+
+    _run(run_preflight, json=json, quiet=quiet, no_input=no_input, debug=debug,
          configs=list(config or []), task_url=task_url, backend=_pick(backend, c, "backend"),
          env_files=list(env_file or []), allow_insecure_http=allow_insecure_http)
 
@@ -176,13 +148,16 @@ def preflight(c, config=None, task_url=None, backend=None, env_file=None, json=F
 @task(iterable=["config"], auto_shortflags=False,
       help=_help("config", "type_", "dataset", "model", "allow_experimental", "no_allow_experimental",
                  "json", "debug", "quiet", "examples", "no_input"))
+@with_exit_codes(EXIT_OK, EXIT_INVALID_INPUT)
 def validate(c, config=None, type_="auto", dataset=None, model=None, allow_experimental=False,
              no_allow_experimental=False, examples=None, json=False, debug=False, quiet=False, no_input=False):
-    """Validate configs and the datasets they name, without any network. Exit 0 valid, 2 invalid.
+    """Validate configs and the datasets they name, without any network.
 
     Without --config: discovered configs, picked by number on a terminal (an error listing them otherwise).
     """
-    _run("validate:run_validate", json=json, quiet=quiet, debug=debug, no_input=no_input,
+    from .commands.validate import run_validate
+
+    _run(run_validate, json=json, quiet=quiet, debug=debug, no_input=no_input,
          configs=list(config or []), type_=type_, dataset=dataset, model=model,
          allow_experimental=allow_experimental, no_allow_experimental=no_allow_experimental,
          examples=examples)
@@ -194,10 +169,13 @@ def validate(c, config=None, type_="auto", dataset=None, model=None, allow_exper
                  examples="upload only the first N examples (a temporary copy named <stem>.head<N>.jsonl)",
                  idempotency="Idempotency-Key for the upload (default: derived from the file's sha256, size "
                              "and name, so a retried or repeated upload makes one file)"))
+@with_exit_codes(EXIT_OK, EXIT_INVALID_INPUT, EXIT_BACKEND)
 def upload_dataset(c, path, examples=None, backend=None, env_file=None, json=False, force_upload=False,
                    idempotency=None, no_input=False, debug=False, quiet=False, allow_insecure_http=False):
     """Validate a chat JSONL dataset and upload it (deduplicated); prints file id, sha256, examples, bytes."""
-    _run("upload:run_upload_dataset", json=json, quiet=quiet, no_input=no_input, debug=debug,
+    from .commands.upload import run_upload_dataset
+
+    _run(run_upload_dataset, json=json, quiet=quiet, no_input=no_input, debug=debug,
          path=_positional(path, "upload-dataset", "path"), examples=examples, backend=_pick(backend, c, "backend"), env_files=list(env_file or []),
          force_upload=force_upload, idempotency=idempotency, allow_insecure_http=allow_insecure_http)
 
@@ -206,18 +184,18 @@ def upload_dataset(c, path, examples=None, backend=None, env_file=None, json=Fal
       help=_help("job_id", "backend", "env_file", "poll_timeout", "poll_interval", "stream_format", "json",
                  "verbose", "cancel_on_interrupt", "no_input", "debug", "quiet", "allow_insecure_http",
                  type_="rl or sft (discovered when omitted)"))
+@with_exit_codes(EXIT_OK, EXIT_JOB_FAILED, EXIT_INVALID_INPUT, EXIT_BACKEND, EXIT_POLL_TIMEOUT)
 def stream(c, job_id, type_=None, backend=None, env_file=None, poll_timeout=None, poll_interval=None,
            stream_format=None, json=False, verbose=False, cancel_on_interrupt=False, no_input=False,
            debug=False, quiet=False, allow_insecure_http=False):
-    """Reattach to a job and stream its status, events and metrics until it ends.
+    """Reattach to a job and stream its status, events and metrics until it ends."""
+    from .commands.jobs import run_stream
 
-    Exit codes: 0 succeeded, 1 failed/cancelled, 4 backend unreachable, 5 poll timeout, 130 interrupted.
-    """
-    _run("stream_cmd:run_stream", json=json, quiet=quiet, verbose=verbose, no_input=no_input, debug=debug,
+    _run(run_stream, json=json, quiet=quiet, verbose=verbose, no_input=no_input, debug=debug,
          job_id=_positional(job_id, "stream", "job id"), type_=type_, backend=_pick(backend, c, "backend"),
-         env_files=list(env_file or []), poll_timeout=_pick(poll_timeout, c, "poll_timeout", 3600),
-         poll_interval=_pick(poll_interval, c, "poll_interval", 5),
-         stream_format=_pick(stream_format, c, "stream_format", "cli"),
+         env_files=list(env_file or []), poll_timeout=_pick(poll_timeout, c, "poll_timeout"),
+         poll_interval=_pick(poll_interval, c, "poll_interval"),
+         stream_format=_pick(stream_format, c, "stream_format"),
          cancel_on_interrupt=cancel_on_interrupt, allow_insecure_http=allow_insecure_http)
 
 
@@ -226,12 +204,15 @@ def stream(c, job_id, type_=None, backend=None, env_file=None, poll_timeout=None
                  status="only jobs with this status", type_="only rl or sft jobs",
                  limit="at most this many jobs (default 20)",
                  created_after="only jobs created after this ISO time"))
+@with_exit_codes(EXIT_OK, EXIT_INVALID_INPUT, EXIT_BACKEND)
 def jobs(c, status=None, type_=None, limit=None, created_after=None, backend=None, env_file=None,
          json=False, no_input=False, debug=False, allow_insecure_http=False):
     """List jobs on the backend as a table."""
+    from .commands.jobs import run_jobs
+
     # numeric flags default to None so that Invoke hands over the text and `flags` parses it with a
     # usage error (exit 2); an int default makes Invoke cast it, and `--limit abc` a traceback (exit 1)
-    _run("stream_cmd:run_jobs", json=json, no_input=no_input, debug=debug, status=status, type_=type_,
+    _run(run_jobs, json=json, no_input=no_input, debug=debug, status=status, type_=type_,
          limit=20 if limit is None else limit, created_after=created_after, backend=_pick(backend, c, "backend"),
          env_files=list(env_file or []), allow_insecure_http=allow_insecure_http)
 
@@ -239,10 +220,13 @@ def jobs(c, status=None, type_=None, limit=None, created_after=None, backend=Non
 @task(iterable=["env_file"], auto_shortflags=False,
       help=_help("job_id", "backend", "env_file", "json", "no_input", "debug", "allow_insecure_http",
                  type_="rl or sft (discovered when omitted)"))
+@with_exit_codes(EXIT_OK, EXIT_INVALID_INPUT, EXIT_BACKEND)
 def cancel(c, job_id, type_=None, backend=None, env_file=None, json=False, no_input=False, debug=False,
            allow_insecure_http=False):
     """Cancel a running job."""
-    _run("stream_cmd:run_cancel", json=json, no_input=no_input, debug=debug,
+    from .commands.jobs import run_cancel
+
+    _run(run_cancel, json=json, no_input=no_input, debug=debug,
          job_id=_positional(job_id, "cancel", "job id"), type_=type_,
          backend=_pick(backend, c, "backend"), env_files=list(env_file or []),
          allow_insecure_http=allow_insecure_http)
@@ -251,12 +235,15 @@ def cancel(c, job_id, type_=None, backend=None, env_file=None, json=False, no_in
 @task(auto_shortflags=False,
       help=_help("stream_format", "json", "debug", "verbose",
                  step_seconds="emulated training speed of the embedded backend (seconds per step)"))
+@with_exit_codes(EXIT_OK, EXIT_JOB_FAILED, EXIT_INVALID_INPUT, EXIT_BACKEND)
 def demo(c, stream_format=None, json=False, debug=False, verbose=False, step_seconds=None):
     """Run the example SFT and RL configs end to end on the embedded backend and demo task app.
 
     Starts both servers on free ports with throwaway keys, trains, prints a summary, stops them.
     """
-    _run("demo:run_demo", json=json, verbose=verbose, debug=debug, no_input=True,
+    from .commands.demo import run_demo
+
+    _run(run_demo, json=json, verbose=verbose, debug=debug, no_input=True,
          stream_format=stream_format, step_seconds=step_seconds)
 
 
@@ -269,10 +256,13 @@ def demo(c, stream_format=None, json=False, debug=False, verbose=False, step_sec
     "faults": "fault injection spec, e.g. 'rate=0.3,kinds=429+503+drop,seed=7,path=/api/*' (see README)",
     "step_seconds": "emulated training speed: seconds per training step (default 0.2)",
 })
+@with_exit_codes(EXIT_OK, EXIT_INVALID_INPUT)
 def local_backend(c, host="127.0.0.1", port=None, data_dir=None, api_key=None, environment_api_key=None,
                   faults=None, step_seconds=None):
     """Run the embedded Synth-compatible backend (SQLite state, emulated training). Ctrl-C stops it."""
-    _run("local.serve:serve_backend", host=host, port=8000 if port is None else port, data_dir=data_dir,
+    from .commands.local import serve_backend
+
+    _run(serve_backend, host=host, port=8000 if port is None else port, data_dir=data_dir,
          api_keys=list(api_key or []), environment_api_keys=list(environment_api_key or []),
          faults=faults, step_seconds=step_seconds)
 
@@ -282,9 +272,12 @@ def local_backend(c, host="127.0.0.1", port=None, data_dir=None, api_key=None, e
     "port": "port (default 8001; 0 picks a free one)",
     "environment_api_key": "accepted key (repeatable; default ENVIRONMENT_API_KEY, else generated and printed)",
 })
+@with_exit_codes(EXIT_OK, EXIT_INVALID_INPUT)
 def local_task_app(c, host="127.0.0.1", port=None, environment_api_key=None):
     """Run the demo RL task app (/health, /task_info guarded by X-API-Key). Ctrl-C stops it."""
-    _run("local.serve:serve_task_app", host=host, port=8001 if port is None else port,
+    from .commands.local import serve_task_app
+
+    _run(serve_task_app, host=host, port=8001 if port is None else port,
          environment_api_keys=list(environment_api_key or []))
 
 
@@ -293,5 +286,4 @@ local.add_task(local_backend, name="backend")
 local.add_task(local_task_app, name="task-app")
 
 ns = Collection(train, preflight, validate, upload_dataset, stream, jobs, cancel, demo, local)
-ns.configure({"synthlaunch": {"backend": None, "poll_interval": 5, "poll_timeout": 3600,
-                              "stream_format": "cli"}})
+ns.configure({"synthlaunch": dict(DEFAULTS)})

@@ -1,11 +1,11 @@
 """Upload a validated SFT dataset: dedupe cache, streamed multipart upload, wait until ready.
 
-- The upload (contract row 5) is streamed from disk by `SynthClient.upload_file`, with an
+- The upload (`POST /api/files`) is streamed from disk by `SynthClient.upload_file`, with an
   `Idempotency-Key` derived from (sha256, size, name): a retried upload, or the same file sent
   again later, creates one file on the backend. `--force-upload` adds a fresh nonce to the key.
-- Then the file is polled (row 6) until it is ready (bounded by `ready_timeout`); `failed` is an
+- Then the file is polled (`GET /api/files/{id}`) until it is ready (bounded by `ready_timeout`); `failed` is an
   error carrying the server's reason.
-- Dedupe: a small JSON cache under the user cache dir (`SYNTHLAUNCH_CACHE_DIR` overrides) maps (backend, account, sha256, size) to the
+- Dedupe: a small JSON cache under the cache dir (`synthlaunch.paths`) maps (backend, account, sha256, size) to the
   file id. An id is reused only after `GET /api/files/{id}` shows it still exists and has not
   failed; otherwise it is forgotten and the file uploaded again. `force=True` skips the cache.
 """
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .dataset import DatasetReport, examples_or_all, validate_dataset
+from .dataset import DatasetReport, validate_dataset
 from .errors import BackendError, DatasetError, Problem
 from .console import Output
 from .render.progress import byte_progress
@@ -30,7 +30,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 READY_STATES = frozenset({"ready", "uploaded", "stored", "complete"})
 FAILED_STATES = frozenset({"failed", "error"})
-CACHE_FILE = "uploads.json"
+UPLOAD_CACHE_FILE = "uploads.json"
 CACHE_VERSION = 1
 CACHE_MAX_ENTRIES = 1000  # the oldest are forgotten first
 
@@ -80,13 +80,10 @@ def failure_reason(record: dict[str, Any]) -> str:
 
 
 def default_cache_path() -> Path:
-    """`$SYNTHLAUNCH_CACHE_DIR/uploads.json`, else `<user cache dir>/synthlaunch/uploads.json`."""
-    override = os.environ.get("SYNTHLAUNCH_CACHE_DIR", "").strip()
-    if override:
-        return Path(override).expanduser() / CACHE_FILE
-    from platformdirs import user_cache_path
+    """`<cache dir>/uploads.json` (`SYNTHLAUNCH_CACHE_DIR` overrides the cache dir; see `synthlaunch.paths`)."""
+    from .paths import cache_dir
 
-    return user_cache_path("synthlaunch", appauthor=False) / CACHE_FILE
+    return cache_dir() / UPLOAD_CACHE_FILE
 
 
 class UploadCache:
@@ -258,45 +255,3 @@ def _check_unchanged(path: Path, report: DatasetReport) -> None:
     if size != report.bytes:
         raise DatasetError([Problem(f"changed since it was validated ({report.bytes} → {size} bytes)",
                                     path=str(path))], hint="run again once the file is no longer being written")
-
-
-# -- `inv upload-dataset` ------------------------------------------------------------------------------
-
-def run_upload_dataset(out: Output, path: str, examples: Any = None, backend: str | None = None,
-                       env_files: list[str] | None = None, force_upload: bool = False,
-                       idempotency: str | None = None, allow_insecure_http: bool = False) -> int:
-    """Validate PATH (or its first N examples), resolve SYNTH_API_KEY and the backend, upload, print."""
-    from .env import synth_client
-    from .flags import parse_int
-
-    limit = parse_int(examples, "examples", minimum=1) if examples is not None else None
-    source = Path(path)
-    if limit is None:
-        report = validate_with_progress(out, source)
-        out.info(f"{source}: {report.examples} examples, {report.bytes} bytes, sha256 {report.sha256}")
-    else:
-        # check the first N examples where they are, so problems name the real file and line
-        validate_dataset(source, limit=limit)
-
-    client = synth_client(out, backend=backend, env_files=env_files, allow_insecure_http=allow_insecure_http)
-
-    with examples_or_all(source, limit) as upload_path:
-        if limit is not None:
-            report = validate_dataset(upload_path)
-            if report.examples < limit:
-                out.warn(f"--examples {limit}: {source} has only {report.examples} examples; uploading all of them")
-            out.info(f"first {report.examples} examples of {source}: {report.bytes} bytes, sha256 {report.sha256}")
-        result = upload_dataset(client, upload_path, out=out, force=force_upload, report=report,
-                                idempotency_key=idempotency)
-
-    doc = {"file_id": result.file_id, "sha256": result.sha256, "examples": result.examples,
-           "bytes": result.bytes, "reused": result.reused, "path": str(source), "examples_limit": limit,
-           "backend": client.base_url}
-    if out.json_mode:
-        out.emit_json(doc)
-    else:
-        out.result(f"file id:  {result.file_id}" + ("  (reused: uploaded before)" if result.reused else ""))
-        out.result(f"sha256:   {result.sha256}")
-        out.result(f"examples: {result.examples}" + (f" (first {limit})" if limit is not None else ""))
-        out.result(f"bytes:    {result.bytes}")
-    return 0

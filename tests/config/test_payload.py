@@ -6,7 +6,8 @@ import copy
 
 import pytest
 
-from synthlaunch.config import build_rl_body, build_sft_body, load_and_validate, resolve_task_url
+from synthlaunch.config import build_rl_body, build_sft_body, load_and_validate
+from synthlaunch.task_url import choose_task_url
 
 from .conftest import RL_MIN, SFT_MIN
 
@@ -104,13 +105,18 @@ def test_rl_services_task_url_is_overwritten_with_the_final_url(write) -> None:
 
 def test_task_url_precedence(write) -> None:
     cfg = load_and_validate(write(RL_MIN), env={})
+
+    def url(config, flag, env):
+        found = choose_task_url(flag=flag, env=env, config=getattr(config, "data", config))
+        return found.url if found else None
+
     env = {"TASK_APP_URL": "http://env", "TASK_APP_BASE_URL": "http://base"}
-    assert resolve_task_url(cfg, flag="http://flag", env=env) == "http://flag"
-    assert resolve_task_url(cfg, flag=None, env=env) == "http://env"
-    assert resolve_task_url(cfg, flag="  ", env={"TASK_APP_BASE_URL": "http://base"}) == "http://base"
-    assert resolve_task_url(cfg, flag=None, env={}) == "http://127.0.0.1:8001"
-    assert resolve_task_url(None, flag=None, env={}) is None
-    assert resolve_task_url({"services": {"task_url": 3}}, flag=None, env={}) is None
+    assert url(cfg, "http://flag", env) == "http://flag"
+    assert url(cfg, None, env) == "http://env"
+    assert url(cfg, "  ", {"TASK_APP_BASE_URL": "http://base"}) == "http://base"
+    assert url(cfg, None, {}) == "http://127.0.0.1:8001"
+    assert url(None, None, {}) is None
+    assert url({"services": {"task_url": 3}}, None, {}) is None
 
 
 SFT_FULL = """\

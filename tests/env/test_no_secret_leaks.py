@@ -18,7 +18,7 @@ from typing import Iterator
 import pytest
 from e2e.helpers import BIN, Result, project, run, user_env
 
-from synthlaunch.local.serve import BackendServer, TaskAppServer
+from servers import Backend as BackendServer, TaskAppServer
 
 FRAGMENT = 8
 SK = "sk_leak_" + secrets.token_hex(16)                 # shell

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from synthlaunch.env import ResolvedEnv, make_client
+from synthlaunch.clients import make_client
+from synthlaunch.env import ResolvedEnv
 from synthlaunch.errors import EnvError
 from synthlaunch.transport import INVALID_PORT, NOT_A_URL, check_transport, is_loopback_host, url_problem
 
@@ -45,7 +46,8 @@ def test_make_client_checks_transport():
                       backend_url="http://backend.example.com/api")
     with pytest.raises(EnvError, match="refusing to send SYNTH_API_KEY"):
         make_client(env)
-    client = make_client(env, allow_insecure_http=True)
+    env.allow_insecure_http = True
+    client = make_client(env)
     assert client.base_url == "http://backend.example.com/api"
 
 

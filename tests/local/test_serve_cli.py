@@ -149,9 +149,10 @@ def test_unwritable_or_corrupt_data_dir_exits_2(tmp_path):
 
 
 def test_default_data_dir_is_under_the_user_cache_dir(monkeypatch, tmp_path):
-    from synthlaunch.local.serve import default_data_dir
+    from synthlaunch.paths import backend_data_dir as default_data_dir
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.delenv("SYNTHLAUNCH_CACHE_DIR", raising=False)
     if sys.platform.startswith("linux"):
         assert default_data_dir() == tmp_path / "synthlaunch" / "backend"
     else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings, strategies as st
 
 from synthlaunch.preflight import (CHECK_HEALTH, classify_health, classify_task_info, classify_verify,
-                                   is_loopback, pick_task_url, transport_diagnostic)
+                                   is_loopback, transport_diagnostic)
 from synthlaunch.redact import mask, redact
 from synthlaunch.task_app import TaskAppAnswer
 
@@ -104,12 +104,16 @@ def test_transport_diagnostics_name_the_fix():
 def test_loopback_and_precedence():
     assert is_loopback("http://localhost:1") and is_loopback("http://127.0.0.2") and is_loopback("http://[::1]:5")
     assert not is_loopback("https://example.com")
-    assert pick_task_url("http://flag", "http://env", "http://cfg") == ("http://flag", "--task-url")
-    assert pick_task_url(None, "http://env", "http://cfg", env_source="TASK_APP_URL (from shell)") \
-        == ("http://env", "TASK_APP_URL (from shell)")
-    assert pick_task_url(None, None, "http://cfg", config_path="rl.toml") \
-        == ("http://cfg", "[services].task_url of rl.toml")
-    assert pick_task_url(None, None, None) is None
+    from synthlaunch.task_url import TaskUrl, choose_task_url
+
+    cfg = {"services": {"task_url": "http://cfg"}}
+    assert choose_task_url(flag="http://flag", env={"TASK_APP_URL": "http://env"}, config=cfg) \
+        == TaskUrl("http://flag", "--task-url")
+    assert choose_task_url(flag=None, env={"TASK_APP_URL": "http://env"}, config=cfg, env_source="from shell") \
+        == TaskUrl("http://env", "TASK_APP_URL, from shell")
+    assert choose_task_url(flag=None, env={}, config=cfg, config_path="rl.toml") \
+        == TaskUrl("http://cfg", "[services].task_url of rl.toml")
+    assert choose_task_url(flag=None, env={}, config=None) is None
 
 bodies = st.one_of(st.none(), st.text(max_size=40),
                    st.dictionaries(st.sampled_from(["detail", "error", "message", "authorized",

@@ -89,7 +89,7 @@ def test_backend_503_then_recovery(backend_factory, task_app):
     faulty = backend_factory(faults="path=/api/rl/verify_task_app,kinds=503,times=2,retry_after=0")
     lines: list[str] = []
     report = run_checks(faulty.client(), task_app.url, task_app.environment_api_key, policy=FAST,
-                        on_retry=lines.append)
+                        on_retry=lambda event: lines.append(event.describe()))
     assert report.ok, report.as_dict()
     assert by_check(report)[CHECK_VERIFY].retries == 2
     assert len(lines) == 2 and all("HTTP 503" in line for line in lines)

@@ -1,4 +1,4 @@
-"""run_checks / raise_for_report / show_report against scripted real HTTP servers."""
+"""run_checks / raise_for_report / render_preflight against scripted real HTTP servers."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 
 from synthlaunch.api import SynthClient
 from synthlaunch.errors import BackendError, BackendUnreachable, PreflightError
-from synthlaunch.preflight import (CHECK_HEALTH, CHECK_TASK_INFO, CHECK_VERIFY, raise_for_report, run_checks,
-                                   show_report)
+from synthlaunch.preflight import (CHECK_HEALTH, CHECK_TASK_INFO, CHECK_VERIFY, raise_for_report, run_checks)
+from synthlaunch.render.tables import render_preflight as show_report
 from synthlaunch.console import Output
 
 from .helpers import ENV_KEY, FAST, SYNTH_KEY, dead_url
@@ -122,7 +122,7 @@ def test_backend_503_then_recovery_counts_retries(app, backend):
     backend.script(VERIFY, (503, {"detail": "busy"}), (200, {"any_ok": True, "attempts": []}))
     lines: list[str] = []
     c = client(backend.url)
-    report = run_checks(c, app.url, ENV_KEY, policy=FAST, on_retry=lines.append)
+    report = run_checks(c, app.url, ENV_KEY, policy=FAST, on_retry=lambda event: lines.append(event.describe()))
     assert report.ok and rows(report)[CHECK_VERIFY].retries == 1
     assert any("HTTP 503" in line for line in lines)
     assert c.on_retry is None  # restored

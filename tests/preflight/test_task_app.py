@@ -31,10 +31,12 @@ def test_sends_the_three_auth_headers_with_aliases(stub):
     assert headers["Authorization"] == f"Bearer {ENV_KEY}"
 
 
-def test_aliases_default_to_the_environment_variable(stub, monkeypatch):
-    monkeypatch.setenv("ENVIRONMENT_API_KEY_ALIASES", " a_alias_000001 , ,b_alias_000002,a_alias_000001")
+def test_aliases_come_from_the_caller_never_from_the_environment(stub, monkeypatch):
+    """The HTTP client reads no variable: ENVIRONMENT_API_KEY_ALIASES reaches it through env resolution."""
+    text = " a_alias_000001 , ,b_alias_000002,a_alias_000001"
+    monkeypatch.setenv("ENVIRONMENT_API_KEY_ALIASES", "z_alias_ignored1")
     stub.script("/task_info", (200, {"task": {"name": "demo"}}))
-    TaskAppClient(stub.url, ENV_KEY, policy=FAST).task_info()
+    TaskAppClient(stub.url, ENV_KEY, aliases=parse_aliases(text), policy=FAST).task_info()
     assert stub.hits("/task_info")[0]["X-API-Keys"] == f"{ENV_KEY},a_alias_000001,b_alias_000002"
 
 
@@ -47,9 +49,9 @@ def test_parse_aliases_and_headers_units():
 def test_429_with_retry_after_is_honoured_and_logged(stub):
     stub.script("/health", (429, {"detail": "slow down"}, {"Retry-After": "1"}), (200, {"status": "ok"}))
     seen: list[str] = []
-    answer = TaskAppClient(stub.url, ENV_KEY, policy=FAST, on_retry=seen.append).health()
+    answer = TaskAppClient(stub.url, ENV_KEY, policy=FAST, on_retry=lambda event: seen.append(event.describe())).health()
     assert answer.status == 200
-    assert len(answer.retries) == 1 and seen == answer.retries
+    assert len(answer.retries) == 1 and seen == [event.describe() for event in answer.retries]
     assert "HTTP 429 (Retry-After: 1)" in seen[0] and "waiting 1.0s" in seen[0]
     assert len(stub.hits("/health")) == 2
 

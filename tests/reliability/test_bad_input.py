@@ -25,7 +25,7 @@ import pytest
 from e2e.helpers import REPO, SCRUB, project, run, user_env
 
 from synthlaunch.config import schema
-from synthlaunch.local.serve import BackendServer
+from servers import Backend as BackendServer
 
 from .helpers import leaked
 

@@ -28,7 +28,7 @@ from typing import Iterator
 import pytest
 from e2e.helpers import Result, project, run, user_env, write_env
 
-from synthlaunch.local.serve import BackendServer, TaskAppServer
+from servers import Backend as BackendServer, TaskAppServer
 
 from .helpers import jobs_on, leaked, ndjson
 

@@ -37,6 +37,10 @@ class FakeClient:
     def url(self, path: str) -> str:
         return f"{self.base_url}/{path}"
 
+    def observed(self, on_retry):
+        self.on_retry = on_retry
+        return self
+
     def get_job(self, prefix, job_id, *, policy=None, timeout=None):
         self.calls.append(f"GET {prefix}/jobs/{job_id}")
         return {"id": job_id, "status": self.job.status} if prefix == self.prefix else None
@@ -73,3 +77,13 @@ class FakeClient:
         self.calls.append(f"POST {prefix}/jobs/{job_id}/cancel")
         self.job.status = "cancelled"
         return {"status": "cancelled"}
+
+
+def watch(client, job_id, *, kind, out, stream_format="cli", poll_timeout=3600.0, poll_interval=5.0, **more):
+    """`stream.watch_job` with the renderer the command would make for `stream_format`."""
+    from synthlaunch.render import make_renderer
+    from synthlaunch.stream import watch_job
+
+    renderer = make_renderer(stream_format, out, job_id=job_id, kind=kind)
+    return watch_job(client, job_id, kind=kind, renderer=renderer, poll_timeout=poll_timeout,
+                     poll_interval=poll_interval, **more)

@@ -9,13 +9,12 @@ import random
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from stream_fakes import FakeClient, FakeJob
+from stream_fakes import FakeClient, FakeJob, watch
 
 from synthlaunch.errors import Interrupted, PollTimeout
 from synthlaunch.render.cli import event_line, format_value, is_noisy, metric_line
 from synthlaunch.console import Output
-from synthlaunch.stream import (Cursors, EventSeen, JobStreamer, MetricSeen, StatusChange, kind_of,
-                                watch_job)
+from synthlaunch.stream import Cursors, EventSeen, JobStreamer, MetricSeen, StatusChange, kind_of
 
 
 def _out() -> tuple[Output, io.StringIO, io.StringIO]:
@@ -142,7 +141,7 @@ def _finished_job(status: str = "succeeded") -> FakeJob:
 
 def test_watch_cli_hides_noise_and_summarises():
     out, stdout, _ = _out()
-    result = watch_job(FakeClient(_finished_job()), "j1", kind="sft", out=out, poll_interval=0.01)
+    result = watch(FakeClient(_finished_job()), "j1", kind="sft", out=out, poll_interval=0.01)
     text = stdout.getvalue()
     assert result.exit_code == 0 and result.status == "succeeded" and result.last_loss == 0.4
     assert "sft.worker.alive" not in text and "[2] sft.progress" in text
@@ -152,12 +151,12 @@ def test_watch_cli_hides_noise_and_summarises():
 
 def test_watch_failed_job_exit_1():
     out, _, _ = _out()
-    assert watch_job(FakeClient(_finished_job("failed")), "j1", kind="sft", out=out).exit_code == 1
+    assert watch(FakeClient(_finished_job("failed")), "j1", kind="sft", out=out).exit_code == 1
 
 
 def test_watch_json_records():
     out, stdout, stderr = _out()
-    watch_job(FakeClient(_finished_job()), "j1", kind="sft", out=out, stream_format="json")
+    watch(FakeClient(_finished_job()), "j1", kind="sft", out=out, stream_format="json")
     records = [json.loads(line) for line in stdout.getvalue().splitlines()]
     kinds = [r["record"] for r in records]
     assert kinds == ["event", "event", "event", "metric", "metric", "status", "summary"]
@@ -169,7 +168,7 @@ def test_watch_json_records():
 def test_poll_timeout_raises_with_reattach_hint():
     out, _, stderr = _out()
     with pytest.raises(PollTimeout) as info:
-        watch_job(FakeClient(FakeJob(status="running")), "j9", kind="sft", out=out,
+        watch(FakeClient(FakeJob(status="running")), "j9", kind="sft", out=out,
                   poll_timeout=0.05, poll_interval=0.01)
     assert info.value.exit_code == 5 and info.value.reported
     assert "inv stream --job-id j9" in stderr.getvalue()
@@ -182,14 +181,14 @@ def test_ctrl_c_leaves_job_running_or_cancels():
     job = FakeJob(status="running")
     out, _, stderr = _out()
     with pytest.raises(Interrupted) as info:
-        watch_job(FakeClient(job), "j2", kind="sft", out=out, sleep=interrupt)
+        watch(FakeClient(job), "j2", kind="sft", out=out, sleep=interrupt)
     assert info.value.exit_code == 130 and job.status == "running"
     assert "inv stream --job-id j2" in stderr.getvalue() and "inv cancel j2" in stderr.getvalue()
 
     client = FakeClient(job)
     out, _, stderr = _out()
     with pytest.raises(Interrupted):
-        watch_job(client, "j2", kind="sft", out=out, sleep=interrupt, cancel_on_interrupt=True)
+        watch(client, "j2", kind="sft", out=out, sleep=interrupt, cancel_on_interrupt=True)
     assert job.status == "cancelled" and "cancelled job j2" in stderr.getvalue()
 
 
@@ -200,7 +199,7 @@ def test_cursors_default_keeps_step_zero():
 def test_json_poll_timeout_keeps_stdout_ndjson():
     out, stdout, stderr = _out()
     with pytest.raises(PollTimeout):
-        watch_job(FakeClient(FakeJob(status="running", events=[_ev(1)])), "j7", kind="sft", out=out,
+        watch(FakeClient(FakeJob(status="running", events=[_ev(1)])), "j7", kind="sft", out=out,
                   stream_format="json", poll_timeout=0.05, poll_interval=0.01)
     records = [json.loads(line) for line in stdout.getvalue().splitlines()]  # every line is JSON
     assert [r["record"] for r in records][-2:] == ["error", "summary"]

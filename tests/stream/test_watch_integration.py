@@ -9,7 +9,7 @@ import pytest
 from stream_helpers import Captured, all_events, all_points, create_rl, create_sft, wait_status
 
 from synthlaunch.errors import PollTimeout
-from synthlaunch.stream import watch_job
+from stream_fakes import watch
 
 
 def _shown(cap: Captured) -> tuple[list[int], list[tuple[str, int]], list[str]]:
@@ -24,7 +24,7 @@ def test_rl_job_succeeds_exit_0_every_event_once(backend):
     client = backend.client()
     job_id = create_rl(client, steps=8)
     cap = Captured()
-    result = watch_job(client, job_id, kind="rl", out=cap.out, stream_format="json", poll_interval=0.05,
+    result = watch(client, job_id, kind="rl", out=cap.out, stream_format="json", poll_interval=0.05,
                        poll_timeout=60)
     assert result.exit_code == 0 and result.status == "succeeded" and result.kind == "rl"
     seqs, points, statuses = _shown(cap)
@@ -41,7 +41,7 @@ def test_sft_job_discovered_without_type_cli_lines(backend, tmp_path):
     client = backend.client()
     job_id = create_sft(client, tmp_path, steps=4)
     cap = Captured()
-    result = watch_job(client, job_id, kind=None, out=cap.out, poll_interval=0.05, poll_timeout=60)
+    result = watch(client, job_id, kind=None, out=cap.out, poll_interval=0.05, poll_timeout=60)
     text = cap.stdout.getvalue()
     assert result.exit_code == 0 and result.kind == "sft"
     assert "status=succeeded" in text and "train.loss=" in text and "(step=0)" in text
@@ -53,7 +53,7 @@ def test_failed_job_exit_1(backend):
     client = backend.client()
     job_id = create_rl(client, steps=10, fail_at_step=3)
     cap = Captured()
-    result = watch_job(client, job_id, kind="rl", out=cap.out, poll_interval=0.05, poll_timeout=60)
+    result = watch(client, job_id, kind="rl", out=cap.out, poll_interval=0.05, poll_timeout=60)
     assert result.exit_code == 1 and result.status == "failed"
     assert "rl.job.failed (error): emulated failure at step 3" in cap.stdout.getvalue()
 
@@ -71,7 +71,7 @@ def test_cancelled_job_exit_1(backend_factory):
     thread = threading.Thread(target=cancel_when_running)
     thread.start()
     cap = Captured()
-    result = watch_job(client, job_id, kind="rl", out=cap.out, poll_interval=0.05, poll_timeout=60)
+    result = watch(client, job_id, kind="rl", out=cap.out, poll_interval=0.05, poll_timeout=60)
     thread.join()
     assert result.exit_code == 1 and result.status == "cancelled"
     assert "status=cancelled" in cap.stdout.getvalue()
@@ -83,7 +83,7 @@ def test_poll_timeout_exit_5_job_left_running(backend_factory):
     job_id = create_rl(client, steps=10_000)
     cap = Captured()
     with pytest.raises(PollTimeout) as info:
-        watch_job(client, job_id, kind="rl", out=cap.out, poll_interval=0.1, poll_timeout=0.6)
+        watch(client, job_id, kind="rl", out=cap.out, poll_interval=0.1, poll_timeout=0.6)
     assert info.value.exit_code == 5 and info.value.reported
     err = cap.stderr.getvalue()
     assert f"inv stream --job-id {job_id}" in err and f"inv cancel {job_id}" in err
@@ -109,7 +109,7 @@ def test_outage_in_the_middle_one_warning_one_reconnect_no_gaps(backend_factory)
     thread = threading.Thread(target=outage)
     thread.start()
     cap = Captured()
-    result = watch_job(client, job_id, kind="rl", out=cap.out, stream_format="json", poll_interval=0.05,
+    result = watch(client, job_id, kind="rl", out=cap.out, stream_format="json", poll_interval=0.05,
                        poll_timeout=120)
     thread.join()
     assert outage_done.is_set()
@@ -129,7 +129,7 @@ def test_thirty_percent_faults_events_equal_server_events(backend_factory):
     client = server.client()
     job_id = create_rl(client, steps=25)
     cap = Captured()
-    result = watch_job(client, job_id, kind="rl", out=cap.out, stream_format="json", poll_interval=0.05,
+    result = watch(client, job_id, kind="rl", out=cap.out, stream_format="json", poll_interval=0.05,
                        poll_timeout=120)
     server.clear_faults()
     assert result.exit_code == 0
@@ -190,7 +190,7 @@ def test_backend_down_until_the_timeout_exit_4_one_warning(backend_factory):
 
     cap.out.info = info  # type: ignore[method-assign]
     with pytest.raises(BackendUnreachable) as raised:
-        watch_job(client, job_id, kind="rl", out=cap.out, poll_interval=0.1, poll_timeout=3)
+        watch(client, job_id, kind="rl", out=cap.out, poll_interval=0.1, poll_timeout=3)
     thread.join()
     assert raised.value.exit_code == 4 and raised.value.reported
     err = cap.stderr.getvalue()
@@ -210,7 +210,7 @@ def test_backend_that_never_answers_ends_at_the_poll_timeout(backend_factory):
     server.set_faults("path=/api/rl/jobs/*,method=GET,rate=1,kinds=latency,latency=60")
     cap = Captured()
     with pytest.raises(BackendUnreachable) as raised:
-        watch_job(client, job_id, kind="rl", out=cap.out, poll_interval=0.1, poll_timeout=2)
+        watch(client, job_id, kind="rl", out=cap.out, poll_interval=0.1, poll_timeout=2)
     server.clear_faults()
     assert raised.value.exit_code == 4
     assert "timed out waiting for the answer" in cap.stderr.getvalue()

@@ -6,7 +6,6 @@ Public API (what `train.py`, `validate.py` and `preflight.py` call):
   env=os.environ) -> LoadedConfig` — raises ConfigError listing every problem.
 - `build_rl_body(cfg, *, task_url, backend_url, model=None) -> dict`
 - `build_sft_body(cfg, *, training_file_id, validation_file_id=None, model=None) -> (dict, warnings)`
-- `resolve_task_url(cfg_or_None, *, flag, env) -> str | None`
 - `discover_configs(root=None, *, type_filter=None) -> list[(Path, "rl"|"sft")]`
 - `choose_configs(out, configs, type_filter) -> list[Path]`
 """
@@ -18,10 +17,9 @@ from .infer import infer_type
 from .load import KeyLines, load_toml, parse_toml_text
 from .loaded import LoadedConfig, load_and_validate
 from .models import experimental_allowed, resolve_model
-from .payload import build_rl_body, build_sft_body, resolve_task_url
+from .payload import build_rl_body, build_sft_body
 
 __all__ = [
     "KeyLines", "LoadedConfig", "build_rl_body", "build_sft_body", "choose_configs", "discover_configs",
     "experimental_allowed", "infer_type", "load_and_validate", "load_toml", "parse_toml_text", "resolve_model",
-    "resolve_task_url",
 ]

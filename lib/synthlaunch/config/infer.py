@@ -1,4 +1,4 @@
-"""Job type inference (`--type auto`), first match wins (see shared/spec/behaviour.md).
+"""Job type inference (`--type auto`), first match wins (docs/wire-contract.md, "Job type").
 
 1. `[algorithm]`: RL if method ∈ {policy_gradient, ppo, reinforce} or type = online or variety ∈
    {gspo, grpo, ppo}; SFT if method ∈ {supervised_finetune, sft} or type = offline or variety ∈
@@ -10,9 +10,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal, Mapping
+from typing import Any, Mapping
 
-JobType = Literal["rl", "sft"]
+from ..jobtypes import JobType
 
 RL_METHODS = frozenset({"policy_gradient", "ppo", "reinforce"})
 RL_VARIETIES = frozenset({"gspo", "grpo", "ppo"})

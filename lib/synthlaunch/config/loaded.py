@@ -7,14 +7,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Mapping
 
+from ..console import command_name
 from ..errors import ConfigError, Problem
+from ..jobtypes import TYPE_CHOICES, JobType
 from .infer import DECIDING_KEYS, infer_type, inference_reason
 from .load import KeyLines, load_toml
 from .models import ModelError, resolve_model
 from .schema import CHECKERS, Reporter, _dataset_value, table_at
 
-JobType = Literal["rl", "sft"]
-TYPE_CHOICES = ("auto", "rl", "sft")
 
 
 @dataclass
@@ -100,7 +100,7 @@ def validate_document(data: dict[str, Any], *, path: Path, lines: KeyLines | Non
     if rep.errors:
         exc = ConfigError(_sort(rep.errors), header=f"{path}: invalid {job_type.upper() + ' ' if job_type else ''}"
                                                        f"config ({len(rep.errors)} problem(s))",
-                          hint="fix the keys above and run `inv validate --config " + str(path) + "` again")
+                          hint=f"fix the keys above and run `{command_name()} validate --config {path}` again")
         exc.warnings = loaded.warnings  # type: ignore[attr-defined]
         exc.config_type = job_type  # type: ignore[attr-defined]
         raise exc

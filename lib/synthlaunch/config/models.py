@@ -14,9 +14,8 @@ import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal, Mapping
+from typing import Mapping
 
-JobType = Literal["rl", "sft"]
 CATALOGUE_FILE = Path(__file__).with_name("models.json")
 _TRUTHY = {"1", "true", "yes", "on"}
 

@@ -1,4 +1,4 @@
-"""Exact request bodies of the wire contract (shared/spec/wire-contract.md) from a LoadedConfig.
+"""Exact request bodies of the wire contract (docs/wire-contract.md) from a LoadedConfig.
 
 Pure functions: no network, no printing. Keys of an SFT config that will not be sent are returned
 as warnings that name them.
@@ -7,7 +7,6 @@ as warnings that name them.
 from __future__ import annotations
 
 import copy
-import os
 from typing import Any, Mapping
 
 from ..errors import Problem
@@ -25,18 +24,6 @@ SFT_VALIDATION_DEFAULTS: dict[str, Any] = {"evaluation_strategy": "steps", "eval
                                            "greater_is_better": False}
 #: sections an SFT config may carry that are read by the tool itself (never sent, no warning)
 SFT_CLIENT_SECTIONS = frozenset({"algorithm", "job", "job_type"})
-
-
-def resolve_task_url(cfg: LoadedConfig | Mapping[str, Any] | None, *, flag: str | None,
-                     env: Mapping[str, str] = os.environ) -> str | None:
-    """--task-url › TASK_APP_URL › TASK_APP_BASE_URL › [services].task_url; None when none is set."""
-    data = cfg.data if isinstance(cfg, LoadedConfig) else cfg
-    services = data.get("services") if isinstance(data, Mapping) else None
-    from_config = services.get("task_url") if isinstance(services, Mapping) else None
-    for candidate in (flag, env.get("TASK_APP_URL"), env.get("TASK_APP_BASE_URL"), from_config):
-        if isinstance(candidate, str) and candidate.strip():
-            return candidate.strip()
-    return None
 
 
 def _table(parent: dict[str, Any], name: str) -> dict[str, Any]:

@@ -1,15 +1,14 @@
-"""Run the embedded backend and the demo task app: in a background thread (`BackendServer`,
-`TaskAppServer`, used by tests and `inv demo`) or in the foreground (`serve_backend`,
-`serve_task_app`, used by `inv local.backend` / `inv local.task-app`).
+"""The embedded backend and the demo task app as servers in a background thread (`BackendServer`,
+`TaskAppServer`): used by tests, by `demo`, and in the foreground by `commands.local`.
 
     with BackendServer(step_seconds=0.01) as backend, TaskAppServer() as app:
-        client = backend.client()          # SynthClient(backend.api_url, backend.api_key)
-        ...
+        requests.get(backend.api_url + "/learning/jobs", headers={"Authorization": f"Bearer {backend.api_key}"})
+
+Nothing here imports the client, the commands or the renderers (the import contract says so).
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import secrets
 import socket
@@ -17,24 +16,13 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator, Sequence
-
-if TYPE_CHECKING:  # pragma: no cover
-    from ..api import SynthClient
-    from ..console import Output
+from typing import Any, Sequence
 
 DEFAULT_STEP_SECONDS = 0.2
 
 
 def generate_key(prefix: str) -> str:
     return f"{prefix}_{secrets.token_urlsafe(24)}"
-
-
-def default_data_dir() -> Path:
-    """The user's cache dir / synthlaunch/backend."""
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("synthlaunch")) / "backend"
 
 
 def _bind(host: str, port: int) -> socket.socket:
@@ -259,11 +247,6 @@ class BackendServer(_ThreadedServer):
     def clear_faults(self) -> None:
         self.injector.clear()
 
-    def client(self, **kwargs: Any) -> "SynthClient":
-        from ..api import SynthClient
-
-        return SynthClient(self.api_url, self.api_key, **kwargs)
-
 
 class TaskAppServer(_ThreadedServer):
     """The demo task app on `host:port` (0 = free port); `environment_api_keys` default to one generated key."""
@@ -290,134 +273,3 @@ class TaskAppServer(_ThreadedServer):
     def restart(self) -> "TaskAppServer":
         self.stop()
         return self.start()
-
-
-# -- foreground: inv local.backend / inv local.task-app ------------------------------------------
-
-
-def _keys(given: Sequence[str] | None, env_var: str, *, also: Sequence[str] = ()) -> tuple[list[str], bool]:
-    """(keys, generated): the flag values, else the environment variable(s), else one generated key."""
-    keys = [k for k in (given or []) if k]
-    if not keys:
-        for var in (env_var, *also):
-            value = os.environ.get(var, "").strip()
-            if value:
-                keys = [value]
-                break
-    return keys, not keys
-
-
-def _port(port: int | str) -> int:
-    """--port as a number from 0 to 65535 (0 picks a free one); UsageError otherwise."""
-    from ..errors import UsageError
-    from ..flags import parse_int
-
-    port_n = parse_int(port, "port", minimum=0) if not isinstance(port, int) else port
-    if not 0 <= port_n <= 65535:
-        raise UsageError(f"--port must be between 0 and 65535, got {port_n}")
-    return port_n
-
-
-@contextlib.contextmanager
-def _foreground(out: "Output", server: _ThreadedServer, what: str) -> Iterator[None]:
-    """Start `server` (usage errors for an unwritable data dir, a bad database, a taken port), let the
-    caller print its banner in the `with` body, then serve until Ctrl-C and stop (data kept)."""
-    import sqlite3
-
-    from ..errors import UsageError
-
-    data_dir = getattr(server, "data_dir", None)
-    if data_dir is not None:
-        try:
-            Path(data_dir).mkdir(parents=True, exist_ok=True)
-            probe = Path(data_dir) / ".write-test"
-            probe.write_bytes(b"")
-            probe.unlink()
-        except OSError as exc:
-            raise UsageError(f"--data-dir {data_dir}: cannot write there: {exc.strerror or exc}",
-                             hint="pick a writable folder with --data-dir") from None
-    try:
-        server.start()
-    except sqlite3.DatabaseError as exc:
-        raise UsageError(f"--data-dir {data_dir}: state.sqlite3 is not a usable SQLite database ({exc})",
-                         hint="move that file away or pick another --data-dir") from None
-    except OSError as exc:
-        raise UsageError(f"cannot listen on {server.host}:{server.port}: {exc.strerror or exc}",
-                         hint="pick another --port (0 picks a free one) or stop the process using it") from None
-    out.result(f"{what} listening on {server.url}")
-    try:
-        yield
-        out.info("press Ctrl-C to stop")
-        server.wait()
-    except KeyboardInterrupt:
-        out.info("stopping…")
-    finally:
-        if data_dir is not None:
-            server.stop(cleanup=False)
-        else:
-            server.stop()
-    out.info("stopped")
-
-
-def serve_backend(out: "Output", host: str = "127.0.0.1", port: int | str = 8000,
-                  data_dir: str | None = None, api_keys: Sequence[str] | None = None,
-                  environment_api_keys: Sequence[str] | None = None, faults: str | None = None,
-                  step_seconds: float | str | None = None) -> int:
-    """`inv local.backend`: run the embedded backend in the foreground until Ctrl-C (exit 0)."""
-    from ..errors import UsageError
-    from ..flags import parse_float
-    from ..redact import mask, register_secret
-    from .faults import FaultSpecError
-
-    port_n = _port(port)
-    steps = None
-    if step_seconds is not None:
-        steps = parse_float(step_seconds, "step-seconds", minimum=0.0) if not isinstance(step_seconds, (int, float)) \
-            else float(step_seconds)
-        if steps < 0:
-            raise UsageError(f"--step-seconds must be >= 0, got {steps}")
-    keys, generated = _keys(api_keys, "SYNTH_API_KEY")
-    env_keys, env_generated = _keys(environment_api_keys, "ENVIRONMENT_API_KEY", also=("DEV_ENVIRONMENT_API_KEY",))
-    folder = Path(data_dir).expanduser() if data_dir else default_data_dir()
-    try:
-        server = BackendServer(host=host, port=port_n, data_dir=folder, api_keys=keys or None,
-                               environment_api_keys=env_keys or None, faults=faults, step_seconds=steps)
-    except FaultSpecError as exc:
-        raise UsageError(f"--faults: {exc}", hint="see docs/embedded-backend.md for the SPEC syntax") from None
-    for key in server.api_keys + server.environment_api_keys:
-        if not generated and key in server.api_keys or not env_generated and key in server.environment_api_keys:
-            register_secret(key)
-    if host not in ("127.0.0.1", "localhost", "::1"):
-        out.warn(f"--host {host}: the backend is reachable from other machines; /api needs the key, "
-                 "/admin answers only to loopback clients")
-    with _foreground(out, server, "embedded Synth backend (emulated training)"):
-        out.result(f"  backend URL : {server.api_url}   (export BACKEND_BASE_URL={server.url})")
-        for key in server.api_keys:
-            out.result(f"  API key     : {key if generated else mask(key)}"
-                       + ("   (generated for this run; clients send it as SYNTH_API_KEY)" if generated else ""))
-        for key in server.environment_api_keys:
-            out.result(f"  env key     : {key if env_generated else mask(key)}"
-                       + ("   (generated; task apps must accept it as ENVIRONMENT_API_KEY)" if env_generated else ""))
-        out.result(f"  data dir    : {server.data_dir}")
-        out.result(f"  step seconds: {server.step_seconds:g}")
-        if server.injector.rules:
-            out.result(f"  faults      : {server.injector.spec}")
-    return 0
-
-
-def serve_task_app(out: "Output", host: str = "127.0.0.1", port: int | str = 8001,
-                   environment_api_keys: Sequence[str] | None = None) -> int:
-    """`inv local.task-app`: run the demo task app in the foreground until Ctrl-C (exit 0)."""
-    from ..redact import mask, register_secret
-
-    port_n = _port(port)
-    keys, generated = _keys(environment_api_keys, "ENVIRONMENT_API_KEY", also=("DEV_ENVIRONMENT_API_KEY",))
-    server = TaskAppServer(host=host, port=port_n, environment_api_keys=keys or None)
-    if not generated:
-        register_secret(*server.environment_api_keys)
-    with _foreground(out, server, "demo task app"):
-        out.result(f"  task URL    : {server.url}   (export TASK_APP_URL={server.url})")
-        for key in server.environment_api_keys:
-            out.result(f"  env key     : {key if generated else mask(key)}"
-                       + ("   (generated; clients send it as ENVIRONMENT_API_KEY)" if generated else ""))
-    return 0

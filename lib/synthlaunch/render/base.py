@@ -10,14 +10,14 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..errors import SynthlaunchError
 
 
-class Renderer:
-    """Base of the renderers `stream.watch_job` drives; subclasses draw status/event/metric/phase."""
+class BaseRenderer:
+    """What the renderers share (they implement `stream.Renderer`); subclasses draw status/event/metric/phase."""
 
     def __init__(self, out: Output, *, job_id: str) -> None:
         self.out = out
         self.job_id = job_id
 
-    def __enter__(self) -> "Renderer":
+    def __enter__(self) -> "BaseRenderer":
         return self
 
     def __exit__(self, *exc: Any) -> None:

@@ -12,7 +12,7 @@ import time
 from typing import TYPE_CHECKING, Any, Callable
 
 from ..redact import redact
-from .base import Renderer
+from .base import BaseRenderer
 from .cli import event_line, format_value, is_noisy, summary_line
 from ..console import Output
 
@@ -81,7 +81,7 @@ def plot_text(loss: Series, reward: Series | None, width: int, height: int) -> s
     return text
 
 
-class ChartRenderer(Renderer):
+class ChartRenderer(BaseRenderer):
     """The live frame. Warnings and notices print above it (rich redirects stdout/stderr)."""
 
     def __init__(self, out: Output, *, job_id: str, kind: str | None = None,

@@ -9,10 +9,10 @@ Noisy internal event types (and debug-level events) are hidden unless `--verbose
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from .base import Renderer
+from ..timefmt import clock_of
+from .base import BaseRenderer
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..stream import JobResult
@@ -36,19 +36,6 @@ def is_noisy(event: dict[str, Any]) -> bool:
             or etype.endswith(HIDDEN_SUFFIXES):
         return True
     return str(event.get("level") or "").lower() in ("debug", "trace")
-
-
-def clock_of(value: Any = None) -> str:
-    """`HH:MM:SS` (local time) of an ISO timestamp, or of now when it is absent or unreadable."""
-    when = None
-    if isinstance(value, str) and value:
-        try:
-            when = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            when = None
-    if when is not None and when.tzinfo is not None:
-        when = when.astimezone()
-    return (when or datetime.now()).strftime("%H:%M:%S")
 
 
 def format_value(value: Any) -> str:
@@ -83,7 +70,7 @@ def summary_line(result: "JobResult") -> str:
     return f"job {result.job_id} ({result.kind}) {result.status} in {result.duration:.1f}s · last train.loss={loss}"
 
 
-class CliRenderer(Renderer):
+class CliRenderer(BaseRenderer):
     """Plain lines through `Output` (redacted)."""
 
     def status(self, status: str) -> None:

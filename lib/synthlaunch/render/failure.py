@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..errors import BackendError, ProblemsError, SynthlaunchError
-from ..redact import redact
 from ..console import Output
+from ..errors import BackendError, BackendUnreachable, PreflightError, ProblemsError, SynthlaunchError
+from ..redact import redact
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..preflight import PreflightReport
 
 MAX_BODY_CHARS = 4000
 
@@ -51,3 +54,22 @@ def show_failure(exc: SynthlaunchError, out: Output, *, document: bool = True) -
 
 def _indent(text: str, prefix: str = "    ") -> str:
     return "\n".join(prefix + line for line in text.splitlines())
+
+
+def raise_shown_preflight(out: Output, report: "PreflightReport") -> None:
+    """For a failed report already shown as a table: a short error, then raise it (marked reported)."""
+    from ..preflight import raise_for_report
+
+    try:
+        raise_for_report(report)
+    except (PreflightError, BackendError) as exc:
+        failed = report.failed
+        out.error(f"preflight failed: {', '.join(r.check for r in failed)}"
+                  + (" (backend unreachable)" if report.backend_unreachable else ""))
+        if isinstance(exc, BackendError) and not isinstance(exc, BackendUnreachable) and exc.status is not None:
+            out.write(f"  response body (HTTP {exc.status}):\n    "
+                      + pretty_body(exc.response_body).replace("\n", "\n    "), stream=out.stderr)
+        if exc.hint:
+            out.write(f"  hint: {exc.hint}", stream=out.stderr)
+        exc.reported = True
+        raise

@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from .cli import summary_line
-from .base import Renderer
+from .base import BaseRenderer
 from ..console import Output
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -27,7 +27,7 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-class JsonRenderer(Renderer):
+class JsonRenderer(BaseRenderer):
     """Machine output: every update as one NDJSON line (all events, noisy ones included)."""
 
     def _emit(self, record: str, body: dict[str, Any]) -> None:

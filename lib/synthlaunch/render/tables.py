@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..console import Output
+from ..timefmt import utc_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..preflight import PreflightReport
@@ -45,3 +46,19 @@ def render_preflight(out: Output, report: "PreflightReport") -> None:
         out.write(f"\n{RESULT_MARK[row.result]} {row.check}: {row.detail}")
         if row.hint:
             out.write(f"  what to do: {row.hint}")
+
+
+JOB_COLUMNS = (("id", ("job_id", "id")), ("type", ("job_type", "type", "training_type")),
+               ("status", ("status", "state")), ("model", ("model", "base_model")),
+               ("created", ("created_at",)))
+
+
+def job_row(job: dict[str, Any]) -> list[str]:
+    """A table row of a job record: the first present field of each column (times in UTC)."""
+    row = []
+    for name, keys in JOB_COLUMNS:
+        value = next((job.get(k) for k in keys if job.get(k) not in (None, "")), "")
+        if not value and name == "model" and isinstance(job.get("data"), dict):
+            value = job["data"].get("model") or job["data"].get("base_model") or ""
+        row.append(utc_text(value) if name == "created" else str(value))
+    return row

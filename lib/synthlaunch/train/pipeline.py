@@ -1,5 +1,8 @@
 """One config from file to watched job: validate → env → (RL preflight | SFT dataset) → create → stream.
 
+Progress goes to the `Output` it is given (the console leaf); the state and cache folders come
+from `TrainOptions.environ` (`synthlaunch.paths`), never from a rewritten process environment.
+
 Every step before the first request can fail with exit 2 without anything being sent or written;
 the first request happens only after the user confirmed (on a terminal) or `--yes`/no terminal.
 """
@@ -9,17 +12,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from .errors import BackendError, EnvError, UsageError
-from .console import Output
+from ..console import Output, command_name
+from ..errors import BackendError, EnvError, UsageError
+from ..paths import cache_dir, state_dir
+from ..task_url import choose_task_url
+from .options import RunRecord, TrainOptions
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .config import LoadedConfig
-    from .dataset import DatasetReport
-    from .env import ResolvedEnv
-    from .train import RunRecord, TrainOptions
+    from ..config import LoadedConfig
+    from ..dataset import DatasetReport
+    from ..env import ResolvedEnv
+    from ..submissions import PendingSubmissions
 
 
-def check_applicable(job_type: str, opts: "TrainOptions") -> None:
+def check_applicable(job_type: str, opts: TrainOptions) -> None:
     """Options that do not apply to this job type are errors, not silence."""
     if job_type == "rl":
         wrong = [flag for flag, value in (("--dataset", opts.dataset), ("--examples", opts.examples),
@@ -32,9 +38,9 @@ def check_applicable(job_type: str, opts: "TrainOptions") -> None:
                          hint="drop --task-url, or pass an RL config")
 
 
-def run_one(out: Output, path: Path, opts: "TrainOptions", record: "RunRecord", *, index: int, total: int) -> None:
+def run_one(out: Output, path: Path, opts: TrainOptions, record: RunRecord, *, index: int, total: int) -> None:
     """Take one config to a job (and watch it unless --no-poll). Fills `record` as it goes."""
-    from .config import load_and_validate
+    from ..config import load_and_validate
 
     cfg = load_and_validate(path, type_override=opts.type_, model=opts.model,
                             dataset=opts.dataset, allow_experimental=opts.allow_experimental, env=opts.environ)
@@ -70,10 +76,10 @@ class Datasets:
         return f"{self.training.sha256}:{self.validation.sha256 if self.validation else ''}"
 
 
-def _validate_datasets(out: Output, cfg: "LoadedConfig", opts: "TrainOptions") -> Datasets:
+def _validate_datasets(out: Output, cfg: "LoadedConfig", opts: TrainOptions) -> Datasets:
     """Validate the training dataset (and the validation one, if its file exists) before any secret is read."""
-    from .errors import DatasetError, Problem
-    from .upload import validate_with_progress
+    from ..errors import DatasetError, Problem
+    from ..upload import validate_with_progress
 
     if cfg.dataset_path is None:
         raise DatasetError([Problem("no training dataset: set [job].data in the config or pass --dataset",
@@ -93,11 +99,10 @@ def _validate_datasets(out: Output, cfg: "LoadedConfig", opts: "TrainOptions") -
     return Datasets(training, validation)
 
 
-def _resolve_env(out: Output, cfg: "LoadedConfig", opts: "TrainOptions") -> "ResolvedEnv":
-    from .config import resolve_task_url
-    from .env import required_keys, resolve_env
+def _resolve_env(out: Output, cfg: "LoadedConfig", opts: TrainOptions) -> "ResolvedEnv":
+    from ..env import required_keys, resolve_env
 
-    task_url_known = cfg.type == "rl" and bool(resolve_task_url(cfg, flag=opts.task_url, env={}))
+    task_url_known = cfg.type == "rl" and choose_task_url(flag=opts.task_url, config=cfg.data) is not None
     required = [] if opts.dry_run else required_keys(cfg.type, task_url_known=task_url_known)
     env = resolve_env(out, required=required, env_files=opts.env_files,
                       search_dirs=[Path.cwd(), cfg.path.parent],
@@ -109,7 +114,7 @@ def _resolve_env(out: Output, cfg: "LoadedConfig", opts: "TrainOptions") -> "Res
     return env
 
 
-def _confirm(out: Output, opts: "TrainOptions", settings: list[tuple[str, str]]) -> None:
+def _confirm(out: Output, opts: TrainOptions, settings: list[tuple[str, str]]) -> None:
     """Show the effective settings; on a terminal, ask before the first request."""
     width = max(len(name) for name, _ in settings)
     out.info("Effective settings:")
@@ -117,29 +122,34 @@ def _confirm(out: Output, opts: "TrainOptions", settings: list[tuple[str, str]])
         out.info(f"  {name.ljust(width)}  {value}")
     if opts.dry_run or opts.yes or not out.interactive:
         return
-    from .prompts import confirm
+    from ..prompts import confirm
 
     if not confirm(out, "Submit this job?", default=True):
-        from .errors import Interrupted
+        from ..errors import Interrupted
 
         raise Interrupted("aborted before anything was sent")
 
 
-def _key(out: Output, fp: str, explicit: str | None) -> str:
-    from .submissions import PendingSubmissions
+def _pending(opts: TrainOptions) -> "PendingSubmissions":
+    from ..submissions import PendingSubmissions
 
-    key, reused = PendingSubmissions().key_for(fp, explicit=explicit)
+    return PendingSubmissions(state_dir(opts.environ) / "pending-submissions.json")
+
+
+def _key(out: Output, opts: TrainOptions, fp: str, explicit: str | None) -> str:
+    key, reused = _pending(opts).key_for(fp, explicit=explicit)
     if reused:
         out.info(f"reusing Idempotency-Key {key} of an earlier, unconfirmed submission of the same job")
     return key
 
 
-def _run_rl(out: Output, cfg: "LoadedConfig", opts: "TrainOptions", env: "ResolvedEnv", record: "RunRecord",
+def _run_rl(out: Output, cfg: "LoadedConfig", opts: TrainOptions, env: "ResolvedEnv", record: RunRecord,
             *, explicit_key: str | None) -> None:
-    from .config import build_rl_body, resolve_task_url
-    from .submissions import fingerprint
+    from ..config import build_rl_body
+    from ..submissions import fingerprint
 
-    task_url = resolve_task_url(cfg, flag=opts.task_url, env=env.values)
+    chosen = choose_task_url(flag=opts.task_url, env=env.values, config=cfg.data)
+    task_url = chosen.url if chosen else None
     if not task_url:
         if not opts.dry_run:
             raise EnvError(f"{cfg.path}: no task app URL: pass --task-url, set TASK_APP_URL, "
@@ -147,7 +157,7 @@ def _run_rl(out: Output, cfg: "LoadedConfig", opts: "TrainOptions", env: "Resolv
         task_url = "<TASK_APP_URL>"
     body = build_rl_body(cfg, task_url=task_url, backend_url=env.backend_url, model=opts.model)
     fp = fingerprint(env.backend_url, body)
-    key = explicit_key if opts.dry_run else _key(out, fp, explicit_key)
+    key = explicit_key if opts.dry_run else _key(out, opts, fp, explicit_key)
     _confirm(out, opts, [
         ("config", str(cfg.path)), ("type", "rl"), ("backend", env.backend_url),
         ("model", f"{cfg.model}" + (" (from --model)" if opts.model else "")),
@@ -165,29 +175,31 @@ def _run_rl(out: Output, cfg: "LoadedConfig", opts: "TrainOptions", env: "Resolv
         record.status = "dry-run"
         return
 
-    from .env import make_client
-    from .preflight import raise_shown, run_checks, show_report
+    from ..clients import make_client
+    from ..preflight import run_checks
+    from ..render.failure import raise_shown_preflight
+    from ..render.tables import render_preflight
 
     client = make_client(env)  # --allow-insecure-http travels with env
     report = run_checks(client, task_url, env.environment_api_key or "", aliases=env.environment_api_key_aliases)
-    show_report(out, report)
+    render_preflight(out, report)
     if not report.ok:
-        raise_shown(out, report)
-    record.job_id = _create(out, client.create_rl_job, body, key, fp)
+        raise_shown_preflight(out, report)
+    record.job_id = _create(out, opts, client.create_rl_job, body, key, fp)
     record.status = "created"
 
 
-def _run_sft(out: Output, cfg: "LoadedConfig", opts: "TrainOptions", env: "ResolvedEnv", record: "RunRecord",
+def _run_sft(out: Output, cfg: "LoadedConfig", opts: TrainOptions, env: "ResolvedEnv", record: RunRecord,
              datasets: Datasets, *, explicit_key: str | None) -> None:
-    from .config import build_sft_body
-    from .submissions import fingerprint
+    from ..config import build_sft_body
+    from ..submissions import fingerprint
 
     preview, dropped = build_sft_body(cfg, training_file_id=None, model=opts.model)
     for warning in dropped:
         record.warnings.append(warning)
         out.warn(str(warning))
     fp = fingerprint(env.backend_url, preview, f"{datasets.fingerprint}:{opts.examples}")
-    key = explicit_key if opts.dry_run else _key(out, fp, explicit_key)
+    key = explicit_key if opts.dry_run else _key(out, opts, fp, explicit_key)
     _confirm(out, opts, [
         ("config", str(cfg.path)), ("type", "sft"), ("backend", env.backend_url),
         ("model", f"{cfg.model}" + (" (from --model)" if opts.model else "")),
@@ -207,39 +219,38 @@ def _run_sft(out: Output, cfg: "LoadedConfig", opts: "TrainOptions", env: "Resol
         record.status = "dry-run"
         return
 
-    from .dataset import examples_or_all
-    from .env import make_client
-    from .upload import upload_dataset
+    from ..clients import make_client
+    from ..dataset import examples_or_all
+    from ..upload import UPLOAD_CACHE_FILE, upload_dataset
 
     client = make_client(env)  # --allow-insecure-http travels with env
+    cache_path = cache_dir(opts.environ) / UPLOAD_CACHE_FILE
     assert cfg.dataset_path is not None  # checked by _validate_datasets
     with examples_or_all(cfg.dataset_path, opts.examples) as train_path:
         report = datasets.training if opts.examples is None else None
-        training = upload_dataset(client, train_path, out=out, force=opts.force_upload, report=report)
+        training = upload_dataset(client, train_path, out=out, force=opts.force_upload, report=report,
+                                  cache_path=cache_path)
     out.info(f"training file: {training.file_id}" + (" (already uploaded)" if training.reused else ""))
     validation_id = None
     if datasets.validation is not None:
         validation = upload_dataset(client, datasets.validation.path, out=out, force=opts.force_upload,
-                                    report=datasets.validation)
+                                    report=datasets.validation, cache_path=cache_path)
         validation_id = validation.file_id
         out.info(f"validation file: {validation_id}" + (" (already uploaded)" if validation.reused else ""))
     body, _ = build_sft_body(cfg, training_file_id=training.file_id, validation_file_id=validation_id,
                              model=opts.model)
-    job_id = _create(out, client.create_sft_job, body, key, fp, confirm=False)
+    job_id = _create(out, opts, client.create_sft_job, body, key, fp, confirm=False)
     record.job_id = job_id
     client.start_sft_job(job_id)
-    from .submissions import PendingSubmissions
-
-    PendingSubmissions().confirm(fp)
+    _pending(opts).confirm(fp)
     out.info(f"started job {job_id}")
     record.status = "started"
 
 
-def _create(out: Output, create: Callable[..., Any], body: dict[str, Any], key: str, fp: str,
+def _create(out: Output, opts: TrainOptions, create: Callable[..., Any], body: dict[str, Any], key: str, fp: str,
             *, confirm: bool = True) -> str:
     """POST the creation with its Idempotency-Key (printed before the request); the job id."""
-    from .api import job_id_of
-    from .submissions import PendingSubmissions
+    from ..api import job_id_of
 
     out.info(f"creating job (Idempotency-Key: {key})")
     try:
@@ -254,24 +265,27 @@ def _create(out: Output, create: Callable[..., Any], body: dict[str, Any], key: 
         raise BackendError("the backend accepted the job but its answer has no `job_id` or `id`",
                            response_body=answer, hint="report this answer to the backend's operators")
     if confirm:
-        PendingSubmissions().confirm(fp)
+        _pending(opts).confirm(fp)
     out.result(f"job id: {job_id}")
     return job_id
 
 
-def _watch(out: Output, cfg: "LoadedConfig", opts: "TrainOptions", env: "ResolvedEnv", record: "RunRecord") -> None:
+def _watch(out: Output, cfg: "LoadedConfig", opts: TrainOptions, env: "ResolvedEnv", record: RunRecord) -> None:
     assert record.job_id is not None
     if not opts.poll:
         record.status = "submitted"
-        out.info(f"not watching (--no-poll). Follow it with: inv stream --job-id {record.job_id} "
-                 f"--type {cfg.type}; cancel with: inv cancel {record.job_id}")
+        program = command_name()
+        out.info(f"not watching (--no-poll). Follow it with: {program} stream --job-id {record.job_id} "
+                 f"--type {cfg.type}; cancel with: {program} cancel {record.job_id}")
         return
-    from .env import make_client
-    from .stream import watch_job
+    from ..clients import make_client
+    from ..render import make_renderer
+    from ..stream import watch_job
 
-    result = watch_job(make_client(env), record.job_id, kind=cfg.type, out=out,
-                       stream_format=opts.stream_format, poll_timeout=opts.poll_timeout,
-                       poll_interval=opts.poll_interval, cancel_on_interrupt=opts.cancel_on_interrupt)
+    renderer = make_renderer(opts.stream_format, out, job_id=record.job_id, kind=cfg.type)
+    result = watch_job(make_client(env), record.job_id, kind=cfg.type, renderer=renderer,
+                       poll_timeout=opts.poll_timeout, poll_interval=opts.poll_interval,
+                       cancel_on_interrupt=opts.cancel_on_interrupt)
     record.status = result.status
     record.duration = result.duration
     record.last_loss = result.last_loss

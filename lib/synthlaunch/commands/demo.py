@@ -1,7 +1,9 @@
-"""`inv demo`: the example SFT and RL configs, end to end, on the embedded backend and demo task app.
+"""The `demo` command: the example SFT and RL configs, end to end, on the embedded backend and demo
+task app.
 
 Both servers start on free loopback ports with throwaway keys and a throwaway data folder; the
-user's own credentials, .env files and backend settings are never read or touched.
+user's own credentials, .env files, backend settings, state and cache are never read or touched
+(the run gets its own environment mapping; the process environment is left as it is).
 """
 
 from __future__ import annotations
@@ -12,9 +14,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from .env import CREDENTIAL_AND_TARGET_KEYS
-from .errors import UsageError
-from .console import Output, is_interactive
+from ..console import Output, command_name, is_interactive
+from ..env import CREDENTIAL_AND_TARGET_KEYS
+from ..errors import UsageError
+from ..paths import CACHE_DIR_VARIABLE, STATE_DIR_VARIABLE
 
 DEMO_CONFIGS = ("sft/demo.toml", "rl/demo.toml")
 DEFAULT_STEP_SECONDS = 0.15
@@ -22,26 +25,27 @@ DEFAULT_STEP_SECONDS = 0.15
 
 def find_demo_configs(start: Path | None = None) -> list[Path]:
     """The example configs: `./configs` first, then the `configs/` folder of the source checkout."""
-    candidates = [(start or Path.cwd()) / "configs", Path(__file__).resolve().parents[2] / "configs"]
+    candidates = [(start or Path.cwd()) / "configs", Path(__file__).resolve().parents[3] / "configs"]
     for folder in candidates:
         paths = [folder / name for name in DEMO_CONFIGS]
         if all(p.is_file() for p in paths):
             return paths
     raise UsageError("the demo configs (configs/sft/demo.toml, configs/rl/demo.toml) were not found",
-                     hint="run `inv demo` from the synthlaunch repository")
+                     hint=f"run `{command_name()} demo` from the synthlaunch repository")
 
 
 def demo_environ() -> dict[str, str]:
-    """The process environment without anything that carries credentials or backend choices
-    (they would point the run elsewhere or carry the user's real keys: the demo never reads them)."""
-    return {k: v for k, v in os.environ.items() if k not in CREDENTIAL_AND_TARGET_KEYS}
+    """The process environment without anything that carries credentials, backend choices or the
+    tool's folders (they would point the run elsewhere or carry the user's real keys)."""
+    skip = {*CREDENTIAL_AND_TARGET_KEYS, STATE_DIR_VARIABLE, CACHE_DIR_VARIABLE}
+    return {k: v for k, v in os.environ.items() if k not in skip}
 
 
 def run_demo(out: Output, *, stream_format: str | None = None, step_seconds: Any = None) -> int:
     """Start both servers, train the two example configs, print the summary, stop the servers."""
-    from .flags import parse_float
-    from .local.serve import BackendServer, TaskAppServer
-    from .redact import register_secret
+    from ..flags import parse_float
+    from ..local.serve import BackendServer, TaskAppServer
+    from ..redact import register_secret
     from .train import run_train
 
     speed = DEFAULT_STEP_SECONDS if step_seconds is None else parse_float(step_seconds, "step-seconds",
@@ -60,17 +64,8 @@ def run_demo(out: Output, *, stream_format: str | None = None, step_seconds: Any
                 TaskAppServer(environment_api_keys=[env_key]) as task_app:
             out.info(f"embedded backend: {backend.url}   demo task app: {task_app.url}   (emulated training)")
             environ = demo_environ()
-            environ["SYNTHLAUNCH_STATE_DIR"] = str(Path(tmp) / "state")
-            environ["SYNTHLAUNCH_CACHE_DIR"] = str(Path(tmp) / "cache")
-            previous = {k: os.environ.get(k) for k in ("SYNTHLAUNCH_STATE_DIR", "SYNTHLAUNCH_CACHE_DIR")}
-            os.environ.update({k: environ[k] for k in previous})
-            try:
-                return run_train(out, configs=[str(p) for p in configs], env_files=[str(env_file)],
-                                 backend=backend.url, task_url=task_app.url, yes=True, keep_going=True,
-                                 poll_interval=0.25, poll_timeout=300, stream_format=fmt, environ=environ)
-            finally:
-                for k, v in previous.items():
-                    if v is None:
-                        os.environ.pop(k, None)
-                    else:
-                        os.environ[k] = v
+            environ[STATE_DIR_VARIABLE] = str(Path(tmp) / "state")
+            environ[CACHE_DIR_VARIABLE] = str(Path(tmp) / "cache")
+            return run_train(out, configs=[str(p) for p in configs], env_files=[str(env_file)],
+                             backend=backend.url, task_url=task_app.url, yes=True, keep_going=True,
+                             poll_interval=0.25, poll_timeout=300, stream_format=fmt, environ=environ)

@@ -1,0 +1,135 @@
+"""The `local.backend` and `local.task-app` commands: the embedded servers in the foreground until Ctrl-C."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+from ..console import Output
+from ..errors import UsageError
+from ..flags import parse_float, parse_int
+from ..paths import backend_data_dir
+from ..redact import mask, register_secret
+
+
+def _keys(given: Sequence[str] | None, env_var: str, *, also: Sequence[str] = ()) -> tuple[list[str], bool]:
+    """(keys, generated): the flag values, else the environment variable(s), else one generated key."""
+    keys = [k for k in (given or []) if k]
+    if not keys:
+        for var in (env_var, *also):
+            value = os.environ.get(var, "").strip()
+            if value:
+                keys = [value]
+                break
+    return keys, not keys
+
+
+def _port(port: int | str) -> int:
+    """--port as a number from 0 to 65535 (0 picks a free one); UsageError otherwise."""
+    port_n = parse_int(port, "port", minimum=0) if not isinstance(port, int) else port
+    if not 0 <= port_n <= 65535:
+        raise UsageError(f"--port must be between 0 and 65535, got {port_n}")
+    return port_n
+
+
+@contextlib.contextmanager
+def _foreground(out: Output, server: Any, what: str) -> Iterator[None]:
+    """Start `server` (usage errors for an unwritable data dir, a bad database, a taken port), let the
+    caller print its banner in the `with` body, then serve until Ctrl-C and stop (data kept)."""
+    import sqlite3
+
+    data_dir = getattr(server, "data_dir", None)
+    if data_dir is not None:
+        try:
+            Path(data_dir).mkdir(parents=True, exist_ok=True)
+            probe = Path(data_dir) / ".write-test"
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as exc:
+            raise UsageError(f"--data-dir {data_dir}: cannot write there: {exc.strerror or exc}",
+                             hint="pick a writable folder with --data-dir") from None
+    try:
+        server.start()
+    except sqlite3.DatabaseError as exc:
+        raise UsageError(f"--data-dir {data_dir}: state.sqlite3 is not a usable SQLite database ({exc})",
+                         hint="move that file away or pick another --data-dir") from None
+    except OSError as exc:
+        raise UsageError(f"cannot listen on {server.host}:{server.port}: {exc.strerror or exc}",
+                         hint="pick another --port (0 picks a free one) or stop the process using it") from None
+    out.result(f"{what} listening on {server.url}")
+    try:
+        yield
+        out.info("press Ctrl-C to stop")
+        server.wait()
+    except KeyboardInterrupt:
+        out.info("stopping…")
+    finally:
+        if data_dir is not None:
+            server.stop(cleanup=False)
+        else:
+            server.stop()
+    out.info("stopped")
+
+
+def serve_backend(out: Output, host: str = "127.0.0.1", port: int | str = 8000,
+                  data_dir: str | None = None, api_keys: Sequence[str] | None = None,
+                  environment_api_keys: Sequence[str] | None = None, faults: str | None = None,
+                  step_seconds: float | str | None = None) -> int:
+    """`local.backend`: run the embedded backend in the foreground until Ctrl-C (exit 0)."""
+    from ..local.faults import FaultSpecError
+    from ..local.serve import BackendServer
+
+    port_n = _port(port)
+    steps = None
+    if step_seconds is not None:
+        steps = parse_float(step_seconds, "step-seconds", minimum=0.0) if not isinstance(step_seconds, (int, float)) \
+            else float(step_seconds)
+        if steps < 0:
+            raise UsageError(f"--step-seconds must be >= 0, got {steps}")
+    keys, generated = _keys(api_keys, "SYNTH_API_KEY")
+    env_keys, env_generated = _keys(environment_api_keys, "ENVIRONMENT_API_KEY", also=("DEV_ENVIRONMENT_API_KEY",))
+    folder = Path(data_dir).expanduser() if data_dir else backend_data_dir()
+    try:
+        server = BackendServer(host=host, port=port_n, data_dir=folder, api_keys=keys or None,
+                               environment_api_keys=env_keys or None, faults=faults, step_seconds=steps)
+    except FaultSpecError as exc:
+        raise UsageError(f"--faults: {exc}", hint="see docs/embedded-backend.md for the SPEC syntax") from None
+    for key in server.api_keys + server.environment_api_keys:
+        if not generated and key in server.api_keys or not env_generated and key in server.environment_api_keys:
+            register_secret(key)
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        out.warn(f"--host {host}: the backend is reachable from other machines; /api needs the key, "
+                 "/admin answers only to loopback clients")
+    with _foreground(out, server, "embedded Synth backend (emulated training)"):
+        out.result(f"  backend URL : {server.api_url}   (export BACKEND_BASE_URL={server.url})")
+        for key in server.api_keys:
+            out.result(f"  API key     : {key if generated else mask(key)}"
+                       + ("   (generated for this run; clients send it as SYNTH_API_KEY)" if generated else ""))
+        for key in server.environment_api_keys:
+            out.result(f"  env key     : {key if env_generated else mask(key)}"
+                       + ("   (generated; task apps must accept it as ENVIRONMENT_API_KEY)" if env_generated else ""))
+        out.result(f"  data dir    : {server.data_dir}")
+        out.result(f"  step seconds: {server.step_seconds:g}")
+        if server.injector.rules:
+            out.result(f"  faults      : {server.injector.spec}")
+    return 0
+
+
+def serve_task_app(out: Output, host: str = "127.0.0.1", port: int | str = 8001,
+                   environment_api_keys: Sequence[str] | None = None) -> int:
+    """`local.task-app`: run the demo task app in the foreground until Ctrl-C (exit 0)."""
+    from ..local.serve import TaskAppServer
+
+    port_n = _port(port)
+    keys, generated = _keys(environment_api_keys, "ENVIRONMENT_API_KEY", also=("DEV_ENVIRONMENT_API_KEY",))
+    server = TaskAppServer(host=host, port=port_n, environment_api_keys=keys or None)
+    if not generated:
+        register_secret(*server.environment_api_keys)
+    with _foreground(out, server, "demo task app"):
+        out.result(f"  task URL    : {server.url}   (export TASK_APP_URL={server.url})")
+        for key in server.environment_api_keys:
+            out.result(f"  env key     : {key if generated else mask(key)}"
+                       + ("   (generated; clients send it as ENVIRONMENT_API_KEY)" if generated else ""))
+    return 0

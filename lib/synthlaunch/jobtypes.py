@@ -1,0 +1,11 @@
+"""The job types: one definition for configs, commands, the streamer and the backend's answers."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+JobType = Literal["rl", "sft"]
+#: the job types, in the order they are listed to users
+JOB_TYPES: tuple[str, ...] = ("rl", "sft")
+#: `--type` choices of commands that read a config (`auto` infers it)
+TYPE_CHOICES: tuple[str, ...] = ("auto", *JOB_TYPES)
