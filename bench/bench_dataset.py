@@ -163,7 +163,8 @@ def main(argv: list[str] | None = None) -> int:
         results["validation"].append(row)
         print(f"validate {row['file']}: {row['size_mb']} MiB, {row['examples']} examples | json.loads loop "
               f"{row['json_loads_s']} s | validate {row['validate_s']} s ({row['validate_mb_per_s']} MiB/s) | "
-              f"ratio {row['ratio']} (median {row['median_ratio']}) | peak RSS {row['validate_peak_rss_mb']} MiB", flush=True)
+              f"ratio {row['ratio']} (median {row['median_ratio']}) | "
+              f"peak RSS {row['validate_peak_rss_mb']} MiB", flush=True)
     for size in [int(s) for s in args.memory_mb.split(",") if s]:
         path = dataset("realistic", size)
         r = measure("validate", str(path))

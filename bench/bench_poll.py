@@ -26,8 +26,8 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from synthlaunch.api import SynthClient, job_id_of
-from synthlaunch.local.serve import BackendServer
 from synthlaunch.console import Output
+from synthlaunch.local.serve import BackendServer
 from synthlaunch.stream import JobStreamer, watch_job
 
 

@@ -51,7 +51,8 @@ def example(rng: random.Random, i: int) -> dict:
                 {"id": f"call_{i}_{turn}", "type": "function",
                  "function": {"name": "search", "arguments": json.dumps({"q": sentence(rng, 2, 6)})}}]})
             messages.append({"role": "tool", "name": "search", "content": sentence(rng, 10, 30)})
-        messages.append({"role": "assistant", "content": " ".join(sentence(rng, 8, 30) for _ in range(rng.randint(1, 4)))})
+        reply = " ".join(sentence(rng, 8, 30) for _ in range(rng.randint(1, 4)))
+        messages.append({"role": "assistant", "content": reply})
     row: dict = {"messages": messages}
     if rng.random() < 0.1:
         row["tools"] = TOOLS

@@ -74,7 +74,7 @@ def resolve_backend(flag: str | None, lookup: Lookup | Mapping[str, str]) -> Bac
     if not callable(lookup):
         mapping = lookup
 
-        def lookup(name: str) -> tuple[str, str] | None:  # type: ignore[misc]
+        def lookup(name: str) -> tuple[str, str] | None:
             value = mapping.get(name)
             return (value, "environment") if value and value.strip() else None
 

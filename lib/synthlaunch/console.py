@@ -14,7 +14,6 @@ from typing import IO, Any, Iterable, Sequence
 
 from .redact import redact
 
-
 _COMMAND_NAME = ["inv"]
 
 

@@ -42,8 +42,8 @@ import tempfile
 import threading
 from collections import deque
 from dataclasses import dataclass
-from pathlib import Path
 from operator import attrgetter
+from pathlib import Path
 from typing import Annotated, Any, Callable, Iterator, Optional, Union
 
 import msgspec
@@ -259,8 +259,8 @@ def _example_type(base: type, name: str) -> type:
     ], gc=False)
 
 
-_DECODE = msgspec.json.Decoder(_example_type(_MessageBase, "_Example")).decode
-_DECODE_RAW = msgspec.json.Decoder(_example_type(_RawMessageBase, "_RawExample")).decode
+_DECODE: Callable[[bytes], Any] = msgspec.json.Decoder(_example_type(_MessageBase, "_Example")).decode
+_DECODE_RAW: Callable[[bytes], Any] = msgspec.json.Decoder(_example_type(_RawMessageBase, "_RawExample")).decode
 _CONTENT_FIRST = frozenset(b'n"[{')  # null, string, list, object
 _FIRST_BYTE = struct.Struct("B").unpack_from  # (first byte,) of a buffer: cheaper than memoryview(raw)[0]
 _CONTENT_OK = frozenset((byte,) for byte in _CONTENT_FIRST)

@@ -3,8 +3,8 @@
 `update_text` rewrites only the bindings of the keys being saved; every other byte (comments,
 blank lines, order, `export` prefixes, quoting, line endings) stays as it was. `write_keys` does
 that on disk atomically (`atomic.atomic_write_text`: temp file in the same folder, fsync,
-`os.replace`); an existing file keeps its mode, a new file gets 0600. A process killed mid-write leaves the old file or the new
-one, never a partial one.
+`os.replace`); an existing file keeps its mode, a new file gets 0600. A process killed mid-write
+leaves the old file or the new one, never a partial one.
 """
 
 from __future__ import annotations
@@ -133,7 +133,7 @@ def _render(text: str, updates: Mapping[str, str], spelling: Mapping[str, str]) 
     seen: set[str] = set()
     for binding in parse_stream(io.StringIO(text[len(bom):], newline="")):
         original = binding.original.string
-        if binding.key in updates and not binding.error:
+        if binding.key is not None and binding.key in updates and not binding.error:
             head, tail = _split_binding(original, binding.key)
             pieces.append(f"{head}={spelling[binding.key]}{tail}")
             seen.add(binding.key)

@@ -17,11 +17,11 @@ from typing import Iterable, Literal, Mapping
 from . import prompts
 from .backend_url import VARIABLES as BACKEND_VARIABLES
 from .backend_url import resolve_backend
+from .console import Output, ci_is_set
 from .dotenv_file import read_values, unparsable_lines, write_keys
 from .errors import EnvError
-from .redact import is_sensitive_name, mask, register_secret
-from .console import Output, ci_is_set
 from .paths import VARIABLES as PATH_VARIABLES
+from .redact import is_sensitive_name, mask, register_secret
 from .task_app import parse_aliases
 from .transport import INVALID_PORT, check_transport, url_problem
 
@@ -223,7 +223,7 @@ def resolve_env(out: Output, *, required: list[str], env_files: Iterable[str | o
     listing every missing key otherwise. See the module docstring for the precedence.
     """
     environ = os.environ if environ is None else environ
-    env_files = [Path(p) for p in env_files]
+    env_paths = [Path(p) for p in env_files]
     search = [Path(d) for d in search_dirs] or [Path.cwd()]
     flags = {k: v for k, v in (flag_values or {}).items() if v is not None and str(v).strip()}
     flag_layer = _Layer("flag", flags, flag=True)
@@ -238,9 +238,9 @@ def resolve_env(out: Output, *, required: list[str], env_files: Iterable[str | o
         return layers
 
     chosen: Path | None = None
-    if env_files:
-        layers_files = file_layers(env_files)  # reads (and checks) every file up front
-        chosen = env_files[0]
+    if env_paths:
+        layers_files = file_layers(env_paths)  # reads (and checks) every file up front
+        chosen = env_paths[0]
     else:
         candidates = discover_env_files(search)
         missing_early = [k for k in required if not _first([flag_layer, shell_layer], k)]
@@ -272,7 +272,7 @@ def resolve_env(out: Output, *, required: list[str], env_files: Iterable[str | o
     typed: list[str] = []
     saved = False
     if missing and not out.interactive:
-        read = [prompts.display_path(p) for p in env_files] or ([prompts.display_path(chosen)]
+        read = [prompts.display_path(p) for p in env_paths] or ([prompts.display_path(chosen)]
                                                                if chosen and chosen.exists() else [])
         lines = [f"missing {', '.join(missing)} (not prompting: {_why_no_prompt(out)})"]
         lines += [how_to_supply(k) for k in missing]

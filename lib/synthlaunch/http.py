@@ -219,8 +219,22 @@ def request(
     `safe_to_retry` defaults to: GET/HEAD/OPTIONS, or a request carrying an `Idempotency-Key`.
     `on_retry` receives a `RetryEvent` before each retry (without it, the retry is logged).
     """
-    from tenacity import (RetryCallState, Retrying, retry_if_exception, retry_if_result,
-                          stop_after_attempt, stop_after_delay)
+    from tenacity import (
+        RetryCallState,
+        Retrying,
+        retry_if_exception,
+        retry_if_result,
+        stop_after_attempt,
+        stop_after_delay,
+    )
+    from tenacity.stop import stop_base
+
+    class stop_when(stop_base):  # a stop condition from a plain predicate, composable with `|`
+        def __init__(self, predicate: Callable[[RetryCallState], bool]) -> None:
+            self.predicate = predicate
+
+        def __call__(self, retry_state: RetryCallState) -> bool:
+            return self.predicate(retry_state)
 
     method = method.upper()
     headers = kwargs.get("headers") or {}
@@ -274,7 +288,7 @@ def request(
     retry_exc = retry_if_exception(lambda e: safe_to_retry and _retryable_exception(e)) if safe_to_retry \
         else retry_if_exception(lambda e: _retryable_exception(e) and never_sent(e))
     retrying = Retrying(
-        stop=stop_after_attempt(policy.attempts) | stop_after_delay(policy.deadline) | stop_at_deadline,
+        stop=stop_after_attempt(policy.attempts) | stop_after_delay(policy.deadline) | stop_when(stop_at_deadline),
         wait=wait,
         retry=retry_if_result(retry_on_response) | retry_exc,
         before_sleep=before_sleep,

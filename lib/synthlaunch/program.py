@@ -22,7 +22,7 @@ class SynthlaunchProgram(Program):
     """An invoke Program whose project configuration is the current folder's `invoke.yaml`; the hints
     it prints name `synthlaunch` (not Invoke's `inv`)."""
 
-    def run(self, argv: "list[str] | str | None" = None, exit: bool = True) -> None:
+    def run(self, argv: "list[str] | None" = None, exit: bool = True) -> None:
         from .console import command_name, set_command_name
 
         previous = command_name()

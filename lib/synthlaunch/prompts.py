@@ -11,10 +11,10 @@ import getpass
 import os
 import sys
 from pathlib import Path
-from typing import Callable
+from typing import Callable, TextIO, cast
 
-from .errors import EnvError
 from .console import Output
+from .errors import EnvError
 
 MAX_TRIES = 5
 
@@ -91,7 +91,7 @@ def ask_value(out: Output, key: str, *, secret: bool, description: str = "",
         if secret:
             out.human.flush()
             try:
-                value = getpass.getpass(f"{key} (input hidden): ", stream=out.human)
+                value = getpass.getpass(f"{key} (input hidden): ", stream=cast(TextIO, out.human))
             except EOFError:
                 raise EnvError(f"no value for {key}: input ended",
                                hint=f"set {key} in the shell or in a .env file") from None

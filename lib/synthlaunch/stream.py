@@ -18,8 +18,15 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Callable, Protocol, Union
 
 from .console import command_name
-from .errors import (EXIT_JOB_FAILED, EXIT_OK, BackendError, BackendUnreachable, Interrupted,
-                     PollTimeout, SynthlaunchError)
+from .errors import (
+    EXIT_JOB_FAILED,
+    EXIT_OK,
+    BackendError,
+    BackendUnreachable,
+    Interrupted,
+    PollTimeout,
+    SynthlaunchError,
+)
 from .timefmt import seconds_between
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -182,6 +189,7 @@ class JobStreamer:
         final = bool(status) and self.status in TERMINAL_STATUSES
         updates += [] if final else status
         updates += self.poll_events_and_metrics(policy, timeout)
+        assert self.prefix is not None  # set by locate
         updates += self._timeline(self.client.get_timeline(self.prefix, self.job_id, policy=policy,
                                                            timeout=timeout))
         # a final status reads best after the last events that led to it
@@ -298,7 +306,7 @@ class JobResult:
 class Renderer(Protocol):
     """What `watch_job` drives (see `render/cli.py`, `render/chart.py`, `render/jsonl.py`)."""
 
-    def __enter__(self) -> "Renderer": ...
+    def __enter__(self) -> Any: ...
     def __exit__(self, *exc: Any) -> None: ...
     def status(self, status: str) -> None: ...
     def event(self, event: dict[str, Any]) -> None: ...

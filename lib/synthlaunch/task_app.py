@@ -5,7 +5,8 @@
 a 10 s timeout, and the single retry policy of `synthlaunch.http` (connection errors, timeouts,
 429 + Retry-After, 5xx on GET; bounded by attempts and a deadline; one log line per retry).
 
-Knows HTTP, not the terminal, and reads no environment variable (the aliases are given to it). Any HTTP answer is returned as a `TaskAppAnswer` (the caller decides
+Knows HTTP, not the terminal, and reads no environment variable (the aliases are given to it).
+Any HTTP answer is returned as a `TaskAppAnswer` (the caller decides
 what a status means); a transport failure after the policy gave up raises `TaskAppUnreachable`.
 """
 
@@ -16,7 +17,16 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterable
 
-from .http import DEFAULT_POLICY, RetryEvent, log_retry, RetryHook, RetryPolicy, describe_exception, make_session, request
+from .http import (
+    DEFAULT_POLICY,
+    RetryEvent,
+    RetryHook,
+    RetryPolicy,
+    describe_exception,
+    log_retry,
+    make_session,
+    request,
+)
 from .redact import register_secret
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -39,7 +49,8 @@ def parse_aliases(text: str | None) -> list[str]:
 
 
 def auth_headers(environment_api_key: str, aliases: Iterable[str] = ()) -> dict[str, str]:
-    """The three auth headers of `GET /health` and `GET /task_info` (the key first in `X-API-Keys`, aliases after it)."""
+    """The three auth headers of `GET /health` and `GET /task_info` (the key first in `X-API-Keys`,
+    aliases after it)."""
     keys = [environment_api_key] + [a for a in aliases if a and a != environment_api_key]
     return {
         "X-API-Key": environment_api_key,

@@ -12,8 +12,15 @@ from typing import Any
 from invoke import Collection, Context, task
 from invoke.exceptions import Exit
 
-from .errors import (EXIT_BACKEND, EXIT_INVALID_INPUT, EXIT_JOB_FAILED, EXIT_OK, EXIT_POLL_TIMEOUT,
-                     EXIT_PREFLIGHT_FAILED, with_exit_codes)
+from .errors import (
+    EXIT_BACKEND,
+    EXIT_INVALID_INPUT,
+    EXIT_JOB_FAILED,
+    EXIT_OK,
+    EXIT_POLL_TIMEOUT,
+    EXIT_PREFLIGHT_FAILED,
+    with_exit_codes,
+)
 from .settings import DEFAULTS
 
 # Help shared by several tasks (flags with the same name mean the same thing everywhere).
@@ -176,7 +183,8 @@ def upload_dataset(c, path, examples=None, backend=None, env_file=None, json=Fal
     from .commands.upload import run_upload_dataset
 
     _run(run_upload_dataset, json=json, quiet=quiet, no_input=no_input, debug=debug,
-         path=_positional(path, "upload-dataset", "path"), examples=examples, backend=_pick(backend, c, "backend"), env_files=list(env_file or []),
+         path=_positional(path, "upload-dataset", "path"), examples=examples, backend=_pick(backend, c, "backend"),
+         env_files=list(env_file or []),
          force_upload=force_upload, idempotency=idempotency, allow_insecure_http=allow_insecure_http)
 
 

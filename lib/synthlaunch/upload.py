@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .console import Output
 from .dataset import DatasetReport, validate_dataset
 from .errors import BackendError, DatasetError, Problem
-from .console import Output
 from .render.progress import byte_progress
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -73,7 +73,8 @@ def resolve_targets(out: Output, *, configs: list[str], task_url: str | None, ba
                       flag_values={TASK_APP_URL: task_url}, backend_flag=backend,
                       allow_insecure_http=allow_insecure_http)
     targets: list[Target] = []
-    for cfg in loaded or [None]:
+    each: list[LoadedConfig | None] = [*loaded] or [None]
+    for cfg in each:
         picked = choose_task_url(flag=task_url, env=env.values, config=cfg.data if cfg else None,
                                  env_source=env.sources.get(TASK_APP_URL, ""),
                                  config_path=cfg.path if cfg else None)

@@ -16,7 +16,6 @@ from .models import ModelError, resolve_model
 from .schema import CHECKERS, Reporter, _dataset_value, table_at
 
 
-
 @dataclass
 class LoadedConfig:
     """A parsed and validated config, with the model and dataset paths resolved."""

@@ -26,6 +26,11 @@ SFT_VALIDATION_DEFAULTS: dict[str, Any] = {"evaluation_strategy": "steps", "eval
 SFT_CLIENT_SECTIONS = frozenset({"algorithm", "job", "job_type"})
 
 
+def _mapping(value: Any) -> Mapping[str, Any]:
+    """`value` when it is a table, else an empty one."""
+    return value if isinstance(value, Mapping) else {}
+
+
 def _table(parent: dict[str, Any], name: str) -> dict[str, Any]:
     """parent[name] as a dict, created (or replaced when it is not a table)."""
     value = parent.get(name)
@@ -74,10 +79,8 @@ def build_sft_body(cfg: LoadedConfig, *, training_file_id: str | None, validatio
                    model: str | None = None) -> tuple[dict[str, Any], list[Problem]]:
     """The `POST /api/learning/jobs` body, and warnings naming every config key that is not sent."""
     data = cfg.data
-    hp = data.get("hyperparameters") if isinstance(data.get("hyperparameters"), Mapping) else {}
-    training = data.get("training") if isinstance(data.get("training"), Mapping) else {}
-    compute = data.get("compute") if isinstance(data.get("compute"), Mapping) else {}
-    data_cfg = data.get("data") if isinstance(data.get("data"), Mapping) else {}
+    hp, training, compute, data_cfg = (_mapping(data.get(name)) for name in
+                                       ("hyperparameters", "training", "compute", "data"))
 
     hyper: dict[str, Any] = {"n_epochs": hp.get("n_epochs", 1)}
     hyper.update({k: copy.deepcopy(hp[k]) for k in SFT_HYPERPARAMETER_KEYS if k in hp})

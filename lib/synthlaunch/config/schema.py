@@ -288,7 +288,8 @@ def check_rl(data: Mapping[str, Any], rep: Reporter, *, model_override: bool = F
     check_section(data, RL_ROLLOUT, rep)
     has_top = check_section(data, RL_TOPOLOGY, rep)
     has_nested = check_section(data, RL_COMPUTE_TOPOLOGY, rep)
-    if not has_top and not has_nested and not _wrong_type(data, "topology") and not _wrong_type(data, "compute.topology"):
+    wrong_type = _wrong_type(data, "topology") or _wrong_type(data, "compute.topology")
+    if not has_top and not has_nested and not wrong_type:
         rep.error("topology", "missing table [topology] (or [compute.topology])",
                   "add it with type, gpus_for_vllm, gpus_for_training, gpus_for_ref")
     has_vllm = check_section(data, RL_VLLM, rep)

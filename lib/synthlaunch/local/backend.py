@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import datetime, timezone
 from typing import Any, Callable
 
 from fastapi import APIRouter, Body, Depends, FastAPI, File, Form, Header, HTTPException, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
 
 from ..redact import mask
+from ..timefmt import parse_timestamp
 from .faults import FaultInjector, FaultMiddleware, FaultSpecError
 from .store import IdempotencyConflict, Store, fingerprint, prefix_of
 from .worker import EMULATED_NOTE, Worker, plan_job
@@ -114,16 +114,6 @@ def validate_rl_body(body: Any) -> list[tuple[str, str]]:
     return problems
 
 
-def _parse_time(value: str) -> float:
-    text = value.strip()
-    if text.endswith("Z"):
-        text = text[:-1] + "+00:00"
-    when = datetime.fromisoformat(text)
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return when.timestamp()
-
-
 def _idempotent(state: BackendState, token: str, key: str | None, fp: str, kind: str,
                 load: Callable[[str], dict[str, Any] | None], create: Callable[[], str]) -> JSONResponse:
     """Stripe semantics: same key + same request → the first object (200, Idempotent-Replayed);
@@ -181,7 +171,7 @@ def create_app(state: BackendState) -> Any:
                                       "verify_task_app request")
         from .verify import verify_task_app as run_verify
 
-        return run_verify(url.rstrip("/"), state.environment_api_keys)
+        return run_verify(str(url).rstrip("/"), state.environment_api_keys)
 
     # -- rows 4, 7, 8: job creation -----------------------------------------------------------
 
@@ -251,11 +241,11 @@ def create_app(state: BackendState) -> Any:
                   only_rl: bool = False) -> Any:
         after = None
         if created_after:
-            try:
-                after = _parse_time(created_after)
-            except ValueError:
+            when = parse_timestamp(created_after)
+            if when is None:
                 return _problems_response([("created_after", f"{created_after!r} is not an ISO-8601 time")],
                                           "query")
+            after = when.timestamp()
         kind = {"sft": "sft", "sft_offline": "sft", "rl": "rl"}.get((type_ or "").lower()) if type_ else None
         if type_ and kind is None:
             return _problems_response([("type", f"{type_!r} is not one of rl, sft")], "query")

@@ -167,7 +167,7 @@ class FaultInjector:
             return {"spec": self.spec, "rules": [r.as_dict() for r in self.rules]}
 
 
-ASGIApp = Callable[[dict, Callable[[], Awaitable[dict]], Callable[[dict], Awaitable[None]]], Awaitable[None]]
+ASGIApp = Callable[..., Awaitable[None]]  # an ASGI app: (scope, receive, send) -> None
 
 
 async def _send_json(send: Callable[[dict], Awaitable[None]], status: int, body: dict[str, Any],
@@ -183,7 +183,7 @@ def _drop_connection(receive: Any) -> bool:
     """Close the client's socket without an answer (uvicorn: the cycle owns the transport)."""
     cycle = getattr(receive, "__self__", None)
     transport = getattr(cycle, "transport", None)
-    if transport is None:
+    if cycle is None or transport is None:
         return False
     transport.close()
     try:

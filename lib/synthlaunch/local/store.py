@@ -186,7 +186,7 @@ class Store:
         return None if row is None else file_view(row)
 
     def list_files(self, *, purpose: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
-        sql, args = "SELECT * FROM files", []
+        sql, args = "SELECT * FROM files", list[Any]()
         if purpose:
             sql += " WHERE purpose=?"
             args.append(purpose)
@@ -226,7 +226,7 @@ class Store:
 
     def list_jobs(self, *, status: str | None = None, kind: str | None = None,
                   created_after: float | None = None, limit: int = 100) -> list[dict[str, Any]]:
-        sql, where, args = "SELECT * FROM jobs", [], []
+        sql, where, args = "SELECT * FROM jobs", list[str](), list[Any]()
         if status:
             where.append("status=?")
             args.append(status)

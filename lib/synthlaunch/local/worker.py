@@ -60,9 +60,9 @@ def plan_job(kind: str, body: dict[str, Any], first_line: str | None = None,
     if isinstance(meta, dict):
         sources.append(meta.get("emulation"))
     if kind == "rl":
-        data = body.get("data") if isinstance(body.get("data"), dict) else {}
-        config = data.get("config") if isinstance(data.get("config"), dict) else {}
-        sources.append(config.get("emulation"))
+        data = body.get("data")
+        config = data.get("config") if isinstance(data, dict) else None
+        sources.append(config.get("emulation") if isinstance(config, dict) else None)
     elif first_line:
         try:
             first = json.loads(first_line)
@@ -109,7 +109,7 @@ def check_jsonl(path: str, max_problems: int = 5) -> tuple[str | None, int, str 
                     first = text.strip()
                 try:
                     obj = json.loads(text)
-                except ValueError as exc:
+                except json.JSONDecodeError as exc:
                     problems.append(f"line {lineno}: not valid JSON ({exc.msg})")
                     continue
                 if not isinstance(obj, dict):

@@ -11,14 +11,13 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any, Callable
 
+from ..console import Output
 from ..redact import redact
 from .base import BaseRenderer
 from .cli import event_line, format_value, is_noisy, summary_line
-from ..console import Output
 
 if TYPE_CHECKING:  # pragma: no cover
     from rich.console import Console, RenderableType
-
 
     from ..stream import JobResult
 

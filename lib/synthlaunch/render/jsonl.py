@@ -14,9 +14,9 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from .cli import summary_line
-from .base import BaseRenderer
 from ..console import Output
+from .base import BaseRenderer
+from .cli import summary_line
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..errors import SynthlaunchError

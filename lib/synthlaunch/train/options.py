@@ -13,6 +13,7 @@ from ..jobtypes import TYPE_CHOICES
 from ..render import STREAM_FORMATS
 from ..settings import DEFAULTS
 
+
 @dataclass
 class TrainOptions:
     """The flags of `inv train`, parsed and checked for consistency."""

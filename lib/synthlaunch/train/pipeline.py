@@ -185,6 +185,7 @@ def _run_rl(out: Output, cfg: "LoadedConfig", opts: TrainOptions, env: "Resolved
     render_preflight(out, report)
     if not report.ok:
         raise_shown_preflight(out, report)
+    assert key is not None  # only a dry run goes without one, and it returned above
     record.job_id = _create(out, opts, client.create_rl_job, body, key, fp)
     record.status = "created"
 
@@ -239,6 +240,7 @@ def _run_sft(out: Output, cfg: "LoadedConfig", opts: TrainOptions, env: "Resolve
         out.info(f"validation file: {validation_id}" + (" (already uploaded)" if validation.reused else ""))
     body, _ = build_sft_body(cfg, training_file_id=training.file_id, validation_file_id=validation_id,
                              model=opts.model)
+    assert key is not None  # only a dry run goes without one, and it returned above
     job_id = _create(out, opts, client.create_sft_job, body, key, fp, confirm=False)
     record.job_id = job_id
     client.start_sft_job(job_id)
