@@ -131,7 +131,7 @@ class SynthClient:
     def _json(self, method: str, path: str, **kwargs: Any) -> Any:
         return response_json(self._send(method, path, **kwargs))
 
-    # -- RL (rows 1, 4) ---------------------------------------------------------------------
+    # -- RL: verify_task_app, job creation ---------------------------------------------------
 
     def verify_task_app(self, task_url: str, *, policy: RetryPolicy | None = None) -> dict[str, Any]:
         """`POST /api/rl/verify_task_app`: ask the backend to reach the task app. Creates nothing: safe to retry."""
@@ -143,7 +143,7 @@ class SynthClient:
         return self._json("POST", "rl/jobs", json_body=body, timeout=TIMEOUT_JSON_POST,
                           headers={"Idempotency-Key": idempotency_key})
 
-    # -- files (rows 5, 6, 15) --------------------------------------------------------------
+    # -- files: upload, read, list ------------------------------------------------------------
 
     def upload_file(self, path: str | os.PathLike[str], *, purpose: str = "fine-tune",
                     idempotency_key: str | None = None,
@@ -196,7 +196,7 @@ class SynthClient:
         return list_in(self._json("GET", "files", params=params, timeout=TIMEOUT_FILE_CHECK),
                        "files", "data", "items")
 
-    # -- SFT (rows 7, 8) --------------------------------------------------------------------
+    # -- SFT: job creation and start -----------------------------------------------------------
 
     def create_sft_job(self, body: dict[str, Any], *, idempotency_key: str) -> dict[str, Any]:
         """`POST /api/learning/jobs`: create an SFT job (not started yet)."""
@@ -208,7 +208,7 @@ class SynthClient:
         return self._json("POST", f"learning/jobs/{job_id}/start", json_body={},
                           timeout=TIMEOUT_JSON_POST, safe_to_retry=True)
 
-    # -- jobs (rows 9–14) -------------------------------------------------------------------
+    # -- jobs: read, events, metrics, timeline, list, cancel ----------------------------------
 
     def get_job(self, prefix: str, job_id: str, *, policy: RetryPolicy | None = None,
                 timeout: Any = None) -> dict[str, Any] | None:

@@ -1,4 +1,4 @@
-"""The embedded Synth-compatible backend: a FastAPI app serving rows 1 and 4–15 of the wire contract.
+"""The embedded Synth-compatible backend: a FastAPI app serving the backend routes of docs/wire-contract.md.
 
 Bearer auth on every `/api` route, files (multipart upload, content-addressed, JSONL-checked),
 SFT and RL jobs run by the emulated trainer (`worker.py`), Stripe-style idempotency for job
@@ -161,7 +161,7 @@ def create_app(state: BackendState) -> Any:
     def health() -> dict[str, Any]:
         return {"ok": True, "service": "synthlaunch-embedded-backend", "emulated": True}
 
-    # -- row 1: verify_task_app ---------------------------------------------------------------
+    # -- POST /api/rl/verify_task_app ----------------------------------------------------------
 
     @api.post("/rl/verify_task_app")
     def verify_task_app(payload: Any = Body(None)) -> Any:
@@ -173,7 +173,7 @@ def create_app(state: BackendState) -> Any:
 
         return run_verify(str(url).rstrip("/"), state.environment_api_keys)
 
-    # -- rows 4, 7, 8: job creation -----------------------------------------------------------
+    # -- job creation: POST /api/rl/jobs, /api/learning/jobs, /api/learning/jobs/{id}/start ----
 
     @api.post("/rl/jobs")
     def create_rl_job(payload: Any = Body(None),
@@ -235,7 +235,7 @@ def create_app(state: BackendState) -> Any:
         state.worker.wake()
         return store.get_job(job_id)
 
-    # -- rows 9–14: jobs ----------------------------------------------------------------------
+    # -- jobs: GET /api/{rl|learning}/jobs[/{id}[/events|/metrics|/timeline]], POST …/cancel ---
 
     def list_jobs(status: str | None, type_: str | None, created_after: str | None, limit: int,
                   only_rl: bool = False) -> Any:
@@ -267,7 +267,7 @@ def create_app(state: BackendState) -> Any:
     for prefix in ("rl", "learning", "orchestration"):
         _add_job_routes(api, prefix, store, job_or_404)
 
-    # -- rows 5, 6, 15: files -----------------------------------------------------------------
+    # -- files: POST /api/files, GET /api/files[/{id}] ------------------------------------------
 
     @api.post("/files")
     def upload_file(file: UploadFile = File(...), purpose: str = Form("fine-tune"),
