@@ -1,4 +1,4 @@
-"""Credentials and settings from flags, the shell and .env files (behaviour.md, "Env resolution").
+"""Credentials and settings from flags, the shell and .env files (docs/configs.md, "Credentials and settings").
 
 Sources, highest first: flags, the shell environment, `--env-file` files (later files override
 earlier ones), then a discovered `.env`. On a terminal without `--env-file` the user picks the
