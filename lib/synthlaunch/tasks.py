@@ -240,6 +240,49 @@ def cancel(c, job_id, type_=None, backend=None, env_file=None, json=False, no_in
          allow_insecure_http=allow_insecure_http)
 
 
+@task(iterable=["env_file"], auto_shortflags=False,
+      help=_help("job_id", "backend", "env_file", "json", "no_input", "debug", "quiet", "allow_insecure_http",
+                 type_="rl or sft (discovered when omitted)"))
+@with_exit_codes(EXIT_OK, EXIT_INVALID_INPUT, EXIT_BACKEND)
+def job_show(c, job_id, type_=None, backend=None, env_file=None, json=False, no_input=False, debug=False,
+             quiet=False, allow_insecure_http=False):
+    """Show one job: status, type, model, name, hyperparameters, times, final metrics, resulting model id."""
+    from .commands.job import run_job_show
+
+    _run(run_job_show, json=json, quiet=quiet, no_input=no_input, debug=debug,
+         job_id=_positional(job_id, "job.show", "job id"), type_=type_, backend=_pick(backend, c, "backend"),
+         env_files=list(env_file or []), allow_insecure_http=allow_insecure_http)
+
+
+@task(iterable=["env_file"], auto_shortflags=False,
+      help=_help("backend", "env_file", "json", "no_input", "debug", "quiet", "allow_insecure_http",
+                 purpose="only files with this purpose (e.g. fine-tune)",
+                 limit="at most this many files (default 100)"))
+@with_exit_codes(EXIT_OK, EXIT_INVALID_INPUT, EXIT_BACKEND)
+def files_list(c, purpose=None, limit=None, backend=None, env_file=None, json=False, no_input=False,
+               debug=False, quiet=False, allow_insecure_http=False):
+    """List uploaded files: id, purpose, size, sha256, created, status, filename."""
+    from .commands.files import run_files
+
+    _run(run_files, json=json, quiet=quiet, no_input=no_input, debug=debug, purpose=purpose,
+         limit=100 if limit is None else limit, backend=_pick(backend, c, "backend"),
+         env_files=list(env_file or []), allow_insecure_http=allow_insecure_http)
+
+
+@task(iterable=["env_file"], auto_shortflags=False,
+      help=_help("backend", "env_file", "json", "no_input", "debug", "quiet", "allow_insecure_http",
+                 file_id="the file id (see `files`)"))
+@with_exit_codes(EXIT_OK, EXIT_INVALID_INPUT, EXIT_BACKEND)
+def files_delete(c, file_id, backend=None, env_file=None, json=False, no_input=False, debug=False, quiet=False,
+                 allow_insecure_http=False):
+    """Delete an uploaded file (refused while a job that has not ended uses it)."""
+    from .commands.files import run_files_delete
+
+    _run(run_files_delete, json=json, quiet=quiet, no_input=no_input, debug=debug,
+         file_id=_positional(file_id, "files.delete", "file id"), backend=_pick(backend, c, "backend"),
+         env_files=list(env_file or []), allow_insecure_http=allow_insecure_http)
+
+
 @task(auto_shortflags=False,
       help=_help("stream_format", "json", "debug", "verbose",
                  step_seconds="emulated training speed of the embedded backend (seconds per step)"))
@@ -293,5 +336,13 @@ local = Collection("local")
 local.add_task(local_backend, name="backend")
 local.add_task(local_task_app, name="task-app")
 
-ns = Collection(train, preflight, validate, upload_dataset, stream, jobs, cancel, demo, local)
+# Subcommands are Invoke collections, named with a dot: `synthlaunch job.show ID`, `synthlaunch files`
+# (its default task lists), `synthlaunch files.delete ID`.
+job = Collection("job")
+job.add_task(job_show, name="show")
+files = Collection("files")
+files.add_task(files_list, name="list", default=True)
+files.add_task(files_delete, name="delete")
+
+ns = Collection(train, preflight, validate, upload_dataset, stream, jobs, cancel, demo, local, job, files)
 ns.configure({"synthlaunch": dict(DEFAULTS)})

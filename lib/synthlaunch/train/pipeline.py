@@ -292,6 +292,11 @@ def _watch(out: Output, cfg: "LoadedConfig", opts: TrainOptions, env: "ResolvedE
     record.duration = result.duration
     record.last_loss = result.last_loss
     record.exit_code = result.exit_code
+    record.model_id = result.model_id
+    if result.model_id:
+        from ..jobinfo import model_id_line
+
+        out.result(model_id_line(result.model_id))
 
 
 def _req(method: str, backend_url: str, path: str, body: Any) -> dict[str, Any]:
