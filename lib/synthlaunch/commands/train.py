@@ -88,5 +88,6 @@ def _dry_run_doc(record: RunRecord) -> dict[str, Any]:
     """The `inv train --dry-run --json` shape: validate's entry plus the requests."""
     errors = record.errors or ([Problem(record.message or "failed")] if record.exit_code else [])
     return {"path": record.config, "type": record.type, "ok": record.exit_code == EXIT_OK,
+            "name": record.name, "overrides": [f"{k}={v}" for k, v in record.overrides],
             "errors": [e.as_dict() for e in errors],
             "warnings": [w.as_dict() for w in record.warnings], "requests": record.requests or []}
