@@ -112,7 +112,11 @@ TRAIN_HELP = _help("config", "type_", "env_file", "task_url", "dataset", "backen
                    "allow_experimental", "no_allow_experimental", "idempotency", "poll", "poll_timeout",
                    "poll_interval", "stream_format", "examples", "dry_run", "json", "no_input", "yes",
                    "keep_going", "debug", "quiet", "verbose", "allow_insecure_http", "force_upload",
-                   "cancel_on_interrupt", "set_", "name")
+                   "cancel_on_interrupt", "set_", "name",
+                   save_metrics="at the end, write every metric series of each job to DIR (<job>.csv, <job>.json, "
+                                "and the chart <job>.png)",
+                   rerun="submit again exactly the config bytes and --set overrides that the run ledger kept for "
+                         "this job id (see `runs`); the dataset must be unchanged")
 
 
 @task(iterable=["config", "env_file", "set_"], help=TRAIN_HELP, auto_shortflags=False)
@@ -122,7 +126,7 @@ def train(c, config=None, type_="auto", env_file=None, task_url=None, dataset=No
           poll=True, poll_timeout=None, poll_interval=None, stream_format=None, examples=None,
           dry_run=False, json=False, no_input=False, yes=False, keep_going=False, debug=False,
           quiet=False, verbose=False, allow_insecure_http=False, force_upload=False,
-          cancel_on_interrupt=False, set_=None, name=None):
+          cancel_on_interrupt=False, set_=None, name=None, save_metrics=None, rerun=None):
     """Validate config(s), resolve credentials, preflight or upload, create the job and stream it."""
     from .commands.train import run_train
 
@@ -135,7 +139,8 @@ def train(c, config=None, type_="auto", env_file=None, task_url=None, dataset=No
          poll_interval=_pick(poll_interval, c, "poll_interval"),
          stream_format=_pick(stream_format, c, "stream_format"), examples=examples,
          dry_run=dry_run, yes=yes, keep_going=keep_going, allow_insecure_http=allow_insecure_http,
-         force_upload=force_upload, cancel_on_interrupt=cancel_on_interrupt, set_=list(set_ or []), name=name)
+         force_upload=force_upload, cancel_on_interrupt=cancel_on_interrupt, set_=list(set_ or []), name=name,
+         save_metrics=save_metrics, rerun=rerun)
 
 
 @task(iterable=["config", "env_file"], auto_shortflags=False,
@@ -287,6 +292,41 @@ def files_delete(c, file_id, backend=None, env_file=None, json=False, no_input=F
          env_files=list(env_file or []), allow_insecure_http=allow_insecure_http)
 
 
+@task(iterable=["env_file"], auto_shortflags=False,
+      help=_help("job_id", "backend", "env_file", "json", "no_input", "debug", "quiet", "allow_insecure_http",
+                 type_="rl or sft (discovered when omitted)",
+                 format_="table (default), csv or json: every metric point of the job on stdout",
+                 plot="draw every metric series into FILE.png or FILE.svg (one chart per metric)"))
+@with_exit_codes(EXIT_OK, EXIT_INVALID_INPUT, EXIT_BACKEND)
+def metrics(c, job_id, type_=None, format_=None, plot=None, backend=None, env_file=None, json=False,
+            no_input=False, debug=False, quiet=False, allow_insecure_http=False):
+    """Export a job's metrics (table, CSV or JSON) and draw them (--plot m.png)."""
+    from .commands.metrics import run_metrics
+
+    _run(run_metrics, json=json, quiet=quiet, no_input=no_input, debug=debug,
+         job_id=_positional(job_id, "metrics", "job id"), type_=type_, format_=format_, plot=plot,
+         backend=_pick(backend, c, "backend"), env_files=list(env_file or []),
+         allow_insecure_http=allow_insecure_http)
+
+
+@task(auto_shortflags=False, help=_help("json", "debug", "quiet", limit="at most this many runs (newest first)"))
+@with_exit_codes(EXIT_OK, EXIT_INVALID_INPUT)
+def runs_list(c, limit=None, json=False, debug=False, quiet=False):
+    """List the runs `train` recorded on this machine: job, name, config and its sha256, status, metrics."""
+    from .commands.runs import run_runs
+
+    _run(run_runs, json=json, quiet=quiet, debug=debug, limit=limit)
+
+
+@task(auto_shortflags=False, help=_help("job_id", "json", "debug", "quiet"))
+@with_exit_codes(EXIT_OK, EXIT_INVALID_INPUT)
+def runs_show(c, job_id, json=False, debug=False, quiet=False):
+    """Which config (path, sha256, kept bytes, git commit), overrides and dataset produced a job, and its result."""
+    from .commands.runs import run_runs_show
+
+    _run(run_runs_show, json=json, quiet=quiet, debug=debug, job_id=_positional(job_id, "runs.show", "job id"))
+
+
 @task(auto_shortflags=False,
       help=_help("stream_format", "json", "debug", "verbose",
                  step_seconds="emulated training speed of the embedded backend (seconds per step)"))
@@ -347,6 +387,10 @@ job.add_task(job_show, name="show")
 files = Collection("files")
 files.add_task(files_list, name="list", default=True)
 files.add_task(files_delete, name="delete")
+runs = Collection("runs")
+runs.add_task(runs_list, name="list", default=True)
+runs.add_task(runs_show, name="show")
 
-ns = Collection(train, preflight, validate, upload_dataset, stream, jobs, cancel, demo, local, job, files)
+ns = Collection(train, preflight, validate, upload_dataset, stream, jobs, cancel, demo, local, job, files, metrics,
+                runs)
 ns.configure({"synthlaunch": dict(DEFAULTS)})

@@ -43,6 +43,7 @@ class TrainOptions:
     save_metrics: str | None = None  # --save-metrics DIR: every metric series written there at the end
     rerun: str | None = None  # --rerun JOB_ID: the ledger entry whose kept config is submitted again
     config_text: str | None = None  # the kept config text of a rerun (replaces the file's content)
+    expect_dataset_sha256: str | None = None  # a rerun's recorded dataset: a changed file is refused
     environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
 
     @classmethod

@@ -55,6 +55,11 @@ def run_one(out: Output, path: Path, opts: TrainOptions, record: RunRecord, *, i
         check_applicable(cfg.type, opts)
 
     datasets = _validate_datasets(out, cfg, opts) if cfg.type == "sft" else None
+    if datasets is not None and opts.expect_dataset_sha256 and datasets.training.sha256 != opts.expect_dataset_sha256:
+        raise UsageError(f"the dataset {cfg.dataset_path} changed since job {opts.rerun} was submitted (sha256 "
+                         f"{opts.expect_dataset_sha256[:12]}… then, {datasets.training.sha256[:12]}… now)",
+                         hint="a rerun submits exactly the same config and data; restore the file, or run "
+                              "`train --config` for a new run")
     env = _resolve_env(out, cfg, opts)
     if cfg.type == "rl":
         _run_rl(out, cfg, opts, env, record, explicit_key=opts.idempotency_for(index, total))
@@ -62,7 +67,13 @@ def run_one(out: Output, path: Path, opts: TrainOptions, record: RunRecord, *, i
         assert datasets is not None
         _run_sft(out, cfg, opts, env, record, datasets, explicit_key=opts.idempotency_for(index, total))
     if record.job_id and not opts.dry_run:
-        _watch(out, cfg, opts, env, record)
+        from .results import record_outcome, record_submission
+
+        record_submission(out, cfg, opts, env, record, datasets.training.sha256 if datasets else None)
+        try:
+            _watch(out, cfg, opts, env, record)
+        finally:
+            record_outcome(out, opts, env, record)
 
 
 def run_name(cfg: "LoadedConfig", opts: TrainOptions) -> str | None:
