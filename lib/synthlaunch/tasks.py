@@ -309,6 +309,31 @@ def metrics(c, job_id, type_=None, format_=None, plot=None, backend=None, env_fi
          allow_insecure_http=allow_insecure_http)
 
 
+@task(iterable=["env_file"], auto_shortflags=False,
+      help=_help("backend", "env_file", "json", "no_input", "debug", "quiet", "allow_insecure_http",
+                 type_="only models that train rl or sft",
+                 remote="also ask the backend what it trains (GET /api/models; needs SYNTH_API_KEY)"))
+@with_exit_codes(EXIT_OK, EXIT_INVALID_INPUT, EXIT_BACKEND)
+def models(c, type_=None, remote=False, backend=None, env_file=None, json=False, no_input=False, debug=False,
+           quiet=False, allow_insecure_http=False):
+    """List the models: the catalogue (id, family, SFT/RL, experimental), and the backend's with --remote."""
+    from .commands.models import run_models
+
+    _run(run_models, json=json, quiet=quiet, no_input=no_input, debug=debug, type_=type_, remote=remote,
+         backend=backend, env_files=list(env_file or []), allow_insecure_http=allow_insecure_http)
+
+
+@task(auto_shortflags=False, help=_help("json", "debug", "quiet", kind="rl or sft",
+                                        path="the config to write (default <kind>.toml; SFT also writes "
+                                             "<stem>-data.jsonl next to it)"))
+@with_exit_codes(EXIT_OK, EXIT_INVALID_INPUT)
+def init(c, kind, path=None, json=False, debug=False, quiet=False):
+    """Write a commented starter config (and a 3-line example dataset for SFT); never overwrites."""
+    from .commands.init import run_init
+
+    _run(run_init, json=json, quiet=quiet, debug=debug, kind=_positional(kind, "init", "kind"), path=path)
+
+
 @task(auto_shortflags=False, help=_help("json", "debug", "quiet", limit="at most this many runs (newest first)"))
 @with_exit_codes(EXIT_OK, EXIT_INVALID_INPUT)
 def runs_list(c, limit=None, json=False, debug=False, quiet=False):
@@ -392,5 +417,5 @@ runs.add_task(runs_list, name="list", default=True)
 runs.add_task(runs_show, name="show")
 
 ns = Collection(train, preflight, validate, upload_dataset, stream, jobs, cancel, demo, local, job, files, metrics,
-                runs)
+                runs, init, models)
 ns.configure({"synthlaunch": dict(DEFAULTS)})
