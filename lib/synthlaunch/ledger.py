@@ -12,8 +12,8 @@ from __future__ import annotations
 import hashlib
 import re
 import subprocess
-import time
 from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -30,7 +30,7 @@ class RunEntry:
     """One run of the ledger (its JSON form is `as_dict()`)."""
 
     job_id: str
-    recorded_at: float
+    recorded_at: str  # ISO-8601 UTC
     config_path: str
     config_sha256: str
     type: str
@@ -51,7 +51,7 @@ class RunEntry:
     final_metrics: dict[str, float] = field(default_factory=dict)
     model_id: str | None = None
     duration: float | None = None
-    finished_at: float | None = None
+    finished_at: str | None = None  # ISO-8601 UTC, when the outcome was recorded
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -60,6 +60,10 @@ class RunEntry:
     def from_dict(cls, doc: Mapping[str, Any]) -> "RunEntry":
         known = {k: doc[k] for k in cls.__dataclass_fields__ if k in doc}
         return cls(**known)
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def ledger_dir(environ: Mapping[str, str] | None = None) -> Path:
@@ -117,7 +121,7 @@ def record_outcome(environ: Mapping[str, str] | None, job_id: str, *, status: st
     entry.final_metrics = dict(final_metrics or {}) or entry.final_metrics
     entry.model_id = model_id or entry.model_id
     entry.duration = duration if duration is not None else entry.duration
-    entry.finished_at = time.time()
+    entry.finished_at = now_iso()
     write_json_file(_entry_path(ledger_dir(environ), job_id), entry.as_dict())
 
 
@@ -143,8 +147,7 @@ def list_runs(environ: Mapping[str, str] | None = None) -> list[RunEntry]:
             entries.append(RunEntry.from_dict(doc))
         except TypeError:
             continue
-    return sorted(entries, key=lambda e: e.recorded_at if isinstance(e.recorded_at, (int, float)) else 0,
-                  reverse=True)
+    return sorted(entries, key=lambda e: str(e.recorded_at), reverse=True)
 
 
 def require_run(environ: Mapping[str, str] | None, job_id: str) -> RunEntry:

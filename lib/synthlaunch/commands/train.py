@@ -54,8 +54,8 @@ def _from_ledger(out: Output, opts: TrainOptions) -> None:
     if clash:
         raise UsageError(f"--rerun submits exactly what the run ledger kept; drop {', '.join(clash)}",
                          hint="run `train --config …` for a changed run")
-    entry = require_run(opts.environ, opts.rerun or "")
-    opts.config_text = kept_config(opts.environ, entry)
+    entry = require_run(opts.ledger_env, opts.rerun or "")
+    opts.config_text = kept_config(opts.ledger_env, entry)
     opts.configs = [entry.config_path]
     opts.overrides = [parse_set(text) for text in entry.overrides]
     opts.type_ = entry.type

@@ -44,6 +44,9 @@ class TrainOptions:
     rerun: str | None = None  # --rerun JOB_ID: the ledger entry whose kept config is submitted again
     config_text: str | None = None  # the kept config text of a rerun (replaces the file's content)
     expect_dataset_sha256: str | None = None  # a rerun's recorded dataset: a changed file is refused
+    #: where the run ledger lives (its SYNTHLAUNCH_STATE_DIR); None: `environ` (`inv demo` keeps its
+    #: other state in a throwaway folder but records its runs in the user's ledger)
+    ledger_environ: Mapping[str, str] | None = None
     environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
 
     @classmethod
@@ -56,7 +59,8 @@ class TrainOptions:
                    allow_insecure_http: bool = False, force_upload: bool = False,
                    cancel_on_interrupt: bool = False, set_: list[str] | None = None, name: str | None = None,
                    save_metrics: str | None = None, rerun: str | None = None,
-                   environ: Mapping[str, str] | None = None) -> "TrainOptions":
+                   environ: Mapping[str, str] | None = None,
+                   ledger_environ: Mapping[str, str] | None = None) -> "TrainOptions":
         if allow_experimental and no_allow_experimental:
             raise UsageError("--allow-experimental and --no-allow-experimental contradict each other; pass one")
         if idempotency is not None and not str(idempotency).strip():
@@ -81,8 +85,13 @@ class TrainOptions:
             force_upload=force_upload, cancel_on_interrupt=cancel_on_interrupt, overrides=overrides,
             name=str(name).strip() if name is not None else None, save_metrics=save_metrics,
             rerun=str(rerun).strip() if rerun is not None else None,
-            environ=os.environ if environ is None else environ,
+            environ=os.environ if environ is None else environ, ledger_environ=ledger_environ,
         )
+
+    @property
+    def ledger_env(self) -> Mapping[str, str]:
+        """The environment that locates the run ledger."""
+        return self.environ if self.ledger_environ is None else self.ledger_environ
 
     def for_output(self, out: Output) -> "TrainOptions":
         """With --json and polling, streams are NDJSON whatever --stream-format said."""

@@ -4,7 +4,6 @@ a ledger or metrics problem is a warning."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,16 +28,16 @@ def record_submission(out: Output, cfg: "LoadedConfig", opts: TrainOptions, env:
     commit, dirty = ledger.git_state(cfg.path)
     chosen = choose_task_url(flag=opts.task_url, env=env.values, config=cfg.data) if cfg.type == "rl" else None
     entry = ledger.RunEntry(
-        job_id=record.job_id, recorded_at=time.time(), config_path=str(cfg.path.resolve()), config_sha256="",
+        job_id=record.job_id, recorded_at=ledger.now_iso(), config_path=str(cfg.path.resolve()), config_sha256="",
         type=cfg.type, backend=env.backend_url, overrides=[f"{k}={v}" for k, v in cfg.overrides],
         name=record.name, model=opts.model or cfg.model or None, model_flag=opts.model,
         dataset_path=str(cfg.dataset_path) if cfg.dataset_path else None, dataset_flag=opts.dataset,
         dataset_sha256=dataset_sha256, examples=opts.examples,
         task_url=chosen.url if chosen else None, git_commit=commit, git_dirty=dirty, rerun_of=opts.rerun)
     try:
-        ledger.record_submission(opts.environ, entry, cfg.text)
+        ledger.record_submission(opts.ledger_env, entry, cfg.text)
     except OSError as exc:
-        out.warn(f"could not record job {record.job_id} in the run ledger ({ledger.ledger_dir(opts.environ)}): "
+        out.warn(f"could not record job {record.job_id} in the run ledger ({ledger.ledger_dir(opts.ledger_env)}): "
                  f"{exc.strerror or exc}")
 
 
@@ -51,7 +50,7 @@ def record_outcome(out: Output, opts: TrainOptions, env: "ResolvedEnv", record: 
     if record.status in TERMINAL:
         metrics = _final_metrics(out, opts, env, record)
     try:
-        ledger.record_outcome(opts.environ, record.job_id, status=record.status, final_metrics=metrics,
+        ledger.record_outcome(opts.ledger_env, record.job_id, status=record.status, final_metrics=metrics,
                               model_id=record.model_id, duration=record.duration)
     except OSError as exc:
         out.warn(f"could not update job {record.job_id} in the run ledger: {exc.strerror or exc}")
