@@ -264,8 +264,8 @@ class SynthClient:
     # -- files, models and metrics beyond the streaming rows ---------------------------------
 
     def delete_file(self, file_id: str) -> dict[str, Any]:
-        """`DELETE /api/files/{id}`. Deleting is idempotent in effect, so it is retried; a 404 after a
-        retry means the first attempt did it, and the answer says so."""
+        """`DELETE /api/files/{id}`. Deleting twice has the effect of deleting once, so it is retried
+        (a retry after a lost answer may then see 404: the file is gone either way)."""
         resp = self._send("DELETE", f"files/{file_id}", timeout=TIMEOUT_FILE_CHECK, safe_to_retry=True)
         body = response_json(resp)
         return body if isinstance(body, dict) else {"id": file_id, "deleted": True}

@@ -49,6 +49,9 @@ def record_outcome(out: Output, opts: TrainOptions, env: "ResolvedEnv", record: 
     metrics: dict[str, float] = {}
     if record.status in TERMINAL:
         metrics = _final_metrics(out, opts, env, record)
+    elif opts.save_metrics:
+        out.warn(f"--save-metrics: job {record.job_id} has not ended ({record.status}); save them later with "
+                 f"`metrics {record.job_id} --format csv --plot FILE.png`")
     try:
         ledger.record_outcome(opts.ledger_env, record.job_id, status=record.status, final_metrics=metrics,
                               model_id=record.model_id, duration=record.duration)
