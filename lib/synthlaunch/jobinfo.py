@@ -110,5 +110,6 @@ def metric_text(value: float | None) -> str:
 
 
 def model_id_line(model_id: str) -> str:
-    """The line naming a succeeded job's resulting model, ready for the next run."""
-    return f"fine-tuned model: {model_id}   (next: --model {model_id}, or [model].source in an RL config)"
+    """The line naming a succeeded job's resulting model, ready for `--model` or `[model].source` next
+    (one short line: under a chart on a 24-line terminal there is room for one)."""
+    return f"fine-tuned model: {model_id}"
