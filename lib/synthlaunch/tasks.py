@@ -312,15 +312,17 @@ def metrics(c, job_id, type_=None, format_=None, plot=None, backend=None, env_fi
 @task(iterable=["env_file"], auto_shortflags=False,
       help=_help("backend", "env_file", "json", "no_input", "debug", "quiet", "allow_insecure_http",
                  type_="only models that train rl or sft",
-                 remote="also ask the backend what it trains (GET /api/models; needs SYNTH_API_KEY)"))
+                 remote="also ask the backend what it trains (GET /api/models; needs SYNTH_API_KEY; implied by "
+                        "--backend)"))
 @with_exit_codes(EXIT_OK, EXIT_INVALID_INPUT, EXIT_BACKEND)
 def models(c, type_=None, remote=False, backend=None, env_file=None, json=False, no_input=False, debug=False,
            quiet=False, allow_insecure_http=False):
     """List the models: the catalogue (id, family, SFT/RL, experimental), and the backend's with --remote."""
     from .commands.models import run_models
 
-    _run(run_models, json=json, quiet=quiet, no_input=no_input, debug=debug, type_=type_, remote=remote,
-         backend=backend, env_files=list(env_file or []), allow_insecure_http=allow_insecure_http)
+    _run(run_models, json=json, quiet=quiet, no_input=no_input, debug=debug, type_=type_,
+         remote=remote or backend is not None, backend=_pick(backend, c, "backend"),
+         env_files=list(env_file or []), allow_insecure_http=allow_insecure_http)
 
 
 @task(auto_shortflags=False, help=_help("json", "debug", "quiet", kind="rl or sft",

@@ -24,7 +24,7 @@ def run_models(out: Output, *, type_: str | None = None, remote: bool = False, b
     kind = _job_type(type_)
     models = [m for m in catalogue().values() if kind is None or m.supports(kind)]
     offered: list[dict[str, Any]] | None = None
-    if remote or backend:
+    if remote:
         from ..clients import synth_client
 
         client = synth_client(out, backend=backend, env_files=env_files, allow_insecure_http=allow_insecure_http)
@@ -48,7 +48,7 @@ def run_models(out: Output, *, type_: str | None = None, remote: bool = False, b
     out.table(rows, headers)
     if not experimental_allowed(None):
         out.info("experimental models need --allow-experimental (or SDK_EXPERIMENTAL=1)")
-    if offered is None and (remote or backend):
+    if offered is None and remote:
         out.info("the backend offers no models route (GET /api/models answered 404): the catalogue above is all")
     for model in only_backend:
         out.info(f"the backend also lists {model.get('id') or model.get('name')}, unknown to this catalogue")

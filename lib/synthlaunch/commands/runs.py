@@ -63,7 +63,7 @@ def show_lines(entry: Any, kept: str) -> list[str]:
 
 def run_runs_show(out: Output, *, job_id: str, environ: Mapping[str, str] | None = None) -> int:
     """Which config and data produced this job, and how it ended (exit 2 when the ledger does not know it)."""
-    from ..command_hints import rerun_hint
+    from ..console import command_name
     from ..ledger import config_copy_path, ledger_dir, require_run
 
     entry = require_run(environ, str(job_id))
@@ -72,5 +72,5 @@ def run_runs_show(out: Output, *, job_id: str, environ: Mapping[str, str] | None
         out.emit_json({**entry.as_dict(), "config_copy": kept})
         return 0
     out.lines(show_lines(entry, kept))
-    out.info(rerun_hint(entry.job_id))
+    out.info(f"submit it again, same config bytes and overrides: {command_name()} train --rerun {entry.job_id}")
     return 0
