@@ -35,6 +35,7 @@ def test_train_records_runs_and_rerun_submits_the_kept_bytes(sl, backend, workdi
 
     listed = sl("runs")
     assert listed.code == 0 and job_id in listed.stdout
+    assert sl("runs", "--quiet").stdout.split()[0] == job_id
     assert hashlib.sha256(original).hexdigest()[:12] in listed.stdout
     (entry,) = [r for r in json.loads(sl("runs", "--json").stdout)["runs"] if r["job_id"] == job_id]
     assert entry["config_sha256"] == hashlib.sha256(original).hexdigest()
@@ -52,15 +53,16 @@ def test_train_records_runs_and_rerun_submits_the_kept_bytes(sl, backend, workdi
         assert fh.read() == original
 
     # the file changes afterwards: a rerun still submits the kept bytes, with the same overrides and name
-    config.write_text(original.decode() + "\n[hyperparameters.extra]\nbroken = true\n")
-    config.write_text(config.read_text().replace("learning_rate = 1e-5", "learning_rate = 9"))
+    config.write_text(original.decode().replace("n_epochs = 1", "n_epochs = 0"))  # invalid now
+    assert sl("validate", "--config", str(config)).code == 2
     again = sl("train", "--rerun", job_id, "--backend", backend.root, "--poll-interval", "0.05", "--json")
     assert again.code == 0, again.stderr
     (run,) = json.loads(again.stdout.splitlines()[-1])["runs"]
     assert run["job_id"] != job_id and run["name"] == "ledger-1"
     assert run["overrides"] == ["hyperparameters.learning_rate=2e-5"]
-    assert json.loads(sl("job.show", run["job_id"], "--backend", backend.root, "--json").stdout)[
-        "hyperparameters"]["learning_rate"] == 2e-5
+    hyperparameters = json.loads(sl("job.show", run["job_id"], "--backend", backend.root, "--json").stdout)[
+        "hyperparameters"]
+    assert hyperparameters["learning_rate"] == 2e-5 and hyperparameters["n_epochs"] == 1  # the kept bytes
     rerun_entry = json.loads(sl("runs.show", run["job_id"], "--json").stdout)
     assert rerun_entry["rerun_of"] == job_id and rerun_entry["config_sha256"] == entry["config_sha256"]
 

@@ -13,10 +13,20 @@ def _row(entry: Any) -> list[str]:
     from ..jobinfo import LOSS_METRIC, REWARD_METRIC, metric_text
     from ..timefmt import utc_text
 
-    return [entry.job_id, entry.name or "-", entry.type, entry.status, entry.config_path,
+    return [entry.job_id, entry.name or "-", entry.type, entry.status, _short_path(entry.config_path),
             entry.config_sha256[:12] + "…", utc_text(entry.recorded_at) or "-",
             metric_text(entry.final_metrics.get(LOSS_METRIC)), metric_text(entry.final_metrics.get(REWARD_METRIC)),
             entry.model_id or "-"]
+
+
+def _short_path(path: str) -> str:
+    """The path relative to the current folder when it is below it, else as recorded (absolute)."""
+    from pathlib import Path
+
+    try:
+        return str(Path(path).relative_to(Path.cwd()))
+    except ValueError:
+        return path
 
 
 def run_runs(out: Output, *, limit: Any = None, environ: Mapping[str, str] | None = None) -> int:
