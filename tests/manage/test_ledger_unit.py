@@ -40,3 +40,24 @@ def test_a_tampered_kept_config_is_refused_and_odd_ids_get_safe_file_names(tmp_p
         ledger.kept_config(env, entry)
     with pytest.raises(UsageError, match="not in the run ledger"):
         ledger.require_run(env, "job_nope")
+
+
+def test_git_commit_and_uncommitted_changes_of_the_config(tmp_path):
+    import shutil
+    import subprocess
+
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    repo = tmp_path / "repo"
+    (repo / "configs").mkdir(parents=True)
+    config = repo / "configs" / "c.toml"
+    config.write_text("a = 1\n")
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.invalid"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-qm", "c"], check=True)
+    head = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
+    assert ledger.git_state(config) == (head, False)
+    config.write_text("a = 2\n")
+    assert ledger.git_state(config) == (head, True)
+    assert ledger.git_state(tmp_path / "elsewhere.toml") == (None, None)
