@@ -51,6 +51,14 @@ def test_name_travels_to_jobs_and_job_show(sl, backend, task_app, monkeypatch, w
     shown = json.loads(sl("job.show", run["job_id"], "--backend", backend.root, "--json").stdout)
     assert shown["name"] == "named-in-file" and shown["hyperparameters"]["batch_size"] == 4
 
+    # an RL rerun reaches the task app the first run used (it came from --task-url, not the file)
+    rerun = sl("train", "--rerun", run["job_id"], "--backend", backend.root, "--poll-interval", "0.05", "--json")
+    assert rerun.code == 0, rerun.stderr
+    (again,) = json.loads(rerun.stdout.splitlines()[-1])["runs"]
+    assert again["name"] == "named-in-file" and again["overrides"] == ["training.batch_size=4"]
+    assert json.loads(sl("job.show", again["job_id"], "--backend", backend.root, "--json").stdout)[
+        "job"]["endpoint_base_url"] == task_app.url.rstrip("/")
+
     flagged = sl("train", "--config", str(config), "--backend", backend.root, "--task-url", task_app.url,
                  "--poll-interval", "0.05", "--name", "from-the-flag", "--no-poll")
     job_id = next(line.split()[-1] for line in flagged.stdout.splitlines() if line.startswith("job id:"))

@@ -62,8 +62,13 @@ def _from_ledger(out: Output, opts: TrainOptions) -> None:
     opts.name = opts.name or entry.name
     opts.model, opts.dataset, opts.examples = entry.model_flag, entry.dataset_flag, entry.examples
     opts.expect_dataset_sha256 = entry.dataset_sha256
-    if entry.type == "rl" and not opts.task_url:
-        opts.task_url = entry.task_url
+    if entry.type == "rl" and not opts.task_url and entry.task_url:
+        from ..config import parse_toml_text
+        from ..config.schema import table_at
+
+        written = table_at(parse_toml_text(opts.config_text, entry.config_path), "services.task_url")
+        if not isinstance(written, str) or written.strip().rstrip("/") != entry.task_url.rstrip("/"):
+            opts.task_url = entry.task_url  # it came from --task-url or TASK_APP_URL then: the same URL again
     out.info(f"rerun of job {entry.job_id}: config {entry.config_path} (sha256 {entry.config_sha256[:12]}…, "
              f"kept copy)" + (f", --set {', '.join(entry.overrides)}" if entry.overrides else ""))
 
