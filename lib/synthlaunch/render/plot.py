@@ -53,7 +53,7 @@ def write_plot(points: list[dict[str, Any]], path: str | Path, *, title: str) ->
             ax.set_ylabel(name)
             ax.set_title(f"{name}  ({len(values)} points, last {ys[-1]:.4g} at step {steps[-1]})", fontsize=10)
             ax.grid(True, color="0.85", linestyle="-", linewidth=0.6)
-            ax.margins(x=0.05, y=0.15)  # room for the last value's label
+            ax.margins(x=0.08, y=0.15)  # room for the last value's label
             ax.annotate(f"{ys[-1]:.4g}", (steps[-1], ys[-1]), textcoords="offset points", xytext=(6, 4),
                         fontsize=8)
             ax.legend(loc="best", fontsize=8, frameon=False)
