@@ -261,6 +261,35 @@ class SynthClient:
         return self._json("POST", f"{prefix}/jobs/{job_id}/cancel", json_body={},
                           timeout=TIMEOUT_JSON_POST, safe_to_retry=True)
 
+    # -- files, models and metrics beyond the streaming rows ---------------------------------
+
+    def delete_file(self, file_id: str) -> dict[str, Any]:
+        """`DELETE /api/files/{id}`. Deleting twice has the effect of deleting once, so it is retried
+        (a retry after a lost answer may then see 404: the file is gone either way)."""
+        resp = self._send("DELETE", f"files/{file_id}", timeout=TIMEOUT_FILE_CHECK, safe_to_retry=True)
+        body = response_json(resp)
+        return body if isinstance(body, dict) else {"id": file_id, "deleted": True}
+
+    def list_models(self) -> list[dict[str, Any]] | None:
+        """`GET /api/models`: what the backend trains; None when it offers no such route (404)."""
+        resp = self._send("GET", "models", allow=(404,), timeout=TIMEOUT_FILE_CHECK)
+        if resp.status_code == 404:
+            return None
+        return [m for m in list_in(response_json(resp), "models", "data", "items") if isinstance(m, dict)]
+
+    def all_metrics(self, prefix: str, job_id: str, *, page: int = 1000) -> list[dict[str, Any]]:
+        """Every metric point of a job, paging on the `after_step` cursor (a page never splits a step)."""
+        points: list[dict[str, Any]] = []
+        after = -1
+        while True:
+            batch = [p for p in self.get_metrics(prefix, job_id, after_step=after, limit=page) if isinstance(p, dict)]
+            steps = [s for s in (p.get("step") for p in batch) if isinstance(s, int) and not isinstance(s, bool)]
+            fresh = [p for p in batch if isinstance(p.get("step"), int) and p["step"] > after]
+            points += fresh
+            if len(batch) < page or not steps or max(steps) <= after:
+                return points
+            after = max(steps)
+
 
 def job_id_of(body: Any) -> str | None:
     """The job id of a creation answer: `job_id`, else `id`."""

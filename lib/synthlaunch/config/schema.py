@@ -386,7 +386,7 @@ SFT_ALGORITHM = Section("algorithm", {
     "method": Key("str", choices=("sft", "supervised_finetune")),
     "variety": Key("str", choices=("fft", "lora", "qlora")),
 })
-SFT_JOB = Section("job", {"model": STR, "data": STR, "data_path": STR,
+SFT_JOB = Section("job", {"model": STR, "data": STR, "data_path": STR, "name": STR,
                           "poll_seconds": Key("number", exclusive_min=0)})
 SFT_COMPUTE = Section("compute", {"gpu_type": Key("str", nonempty=True), "gpu_count": POS_INT, "nodes": POS_INT})
 SFT_DATA = Section("data", {"topology": TABLE, "validation_path": STR})

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
+from functools import lru_cache
+from pathlib import Path
 from typing import Any, Callable
 
 from fastapi import APIRouter, Body, Depends, FastAPI, File, Form, Header, HTTPException, Query, Request, UploadFile
@@ -23,6 +26,10 @@ from .worker import EMULATED_NOTE, Worker, plan_job
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 STATUS_ALIASES = {"canceled": "cancelled", "completed": "succeeded"}
+#: a file used by a job in one of these statuses cannot be deleted (409)
+FILE_IN_USE_STATUSES = ("created", "queued", "running")
+#: the client's model catalogue (data only: local/ imports no client code)
+CATALOGUE_FILE = Path(__file__).resolve().parents[1] / "config" / "models.json"
 
 
 class BackendState:
@@ -294,6 +301,23 @@ def create_app(state: BackendState) -> Any:
             raise HTTPException(404, detail=f"file {file_id} not found")
         return record
 
+    @api.delete("/files/{file_id}")
+    def delete_file(file_id: str) -> Any:
+        with store.tx():
+            if store.get_file(file_id) is None:
+                raise HTTPException(404, detail=f"file {file_id} not found")
+            users = store.jobs_using_file(file_id, FILE_IN_USE_STATUSES)
+            if users:
+                return _error(409, f"file {file_id} is used by {len(users)} job(s) that have not ended "
+                                   f"({', '.join(users[:5])}); cancel them or wait until they end, then retry",
+                              job_ids=users)
+            store.delete_file(file_id)
+        return {"id": file_id, "object": "file", "deleted": True}
+
+    @api.get("/models")
+    def list_models() -> Any:
+        return {"object": "list", "models": trainable_models()}
+
     @api.get("/files")
     def list_files(purpose: str | None = None, limit: int = Query(100, ge=1, le=1000)) -> Any:
         files = store.list_files(purpose=purpose, limit=limit)
@@ -344,6 +368,14 @@ def create_app(state: BackendState) -> Any:
 
     app.include_router(admin)
     return FaultMiddleware(app, state.injector)
+
+
+@lru_cache(maxsize=1)
+def trainable_models() -> list[dict[str, Any]]:
+    """What the embedded backend trains (emulated): the catalogue's ids with their capabilities."""
+    doc = json.loads(CATALOGUE_FILE.read_text(encoding="utf-8"))
+    return [{"id": m["id"], "object": "model", "sft": bool(m.get("sft")), "rl": bool(m.get("rl")),
+             "experimental": bool(m.get("experimental")), "emulated": True} for m in doc.get("models", [])]
 
 
 def _config_model(config: Any) -> str | None:
