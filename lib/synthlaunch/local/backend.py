@@ -18,6 +18,8 @@ from fastapi.responses import JSONResponse
 from ..redact import mask
 from ..timefmt import parse_timestamp
 from .faults import FaultInjector, FaultMiddleware, FaultSpecError
+from .jsonsafe import MAX_INT
+from .jsonsafe import problems as json_problems
 from .store import IdempotencyConflict, Store, fingerprint, prefix_of
 from .worker import EMULATED_NOTE, Worker, plan_job
 
@@ -75,7 +77,7 @@ def validate_sft_body(body: Any) -> list[tuple[str, str]]:
     """Missing or mistyped fields of an SFT job body, as (dotted location, message)."""
     if not isinstance(body, dict):
         return [("body", "must be a JSON object")]
-    problems: list[tuple[str, str]] = []
+    problems = json_problems(body)  # nothing is stored that could not be served back
     if not isinstance(body.get("model"), str) or not body["model"].strip():
         problems.append(("model", "required: the base model id (a non-empty string)"))
     if not isinstance(body.get("training_file_id"), str) or not body["training_file_id"].strip():
@@ -97,7 +99,7 @@ def validate_rl_body(body: Any) -> list[tuple[str, str]]:
     """Missing or mistyped fields of an RL job body, as (dotted location, message)."""
     if not isinstance(body, dict):
         return [("body", "must be a JSON object")]
-    problems: list[tuple[str, str]] = []
+    problems = json_problems(body)  # nothing is stored that could not be served back
     if body.get("job_type") != "rl":
         problems.append(("job_type", "required: must be \"rl\""))
     data = body.get("data")
@@ -365,13 +367,14 @@ def _add_job_routes(api: APIRouter, prefix: str, store: Store,
         return job_or_404(job_id, prefix)
 
     @api.get(f"/{prefix}/jobs/{{job_id}}/events", name=f"{prefix}_events")
-    def events(job_id: str, since_seq: int = Query(0, ge=0), limit: int = Query(200, ge=1, le=1000)) -> Any:
+    def events(job_id: str, since_seq: int = Query(0, ge=0, le=MAX_INT), limit: int = Query(200, ge=1, le=1000)) -> Any:
         job_or_404(job_id, prefix)
         items = store.events(job_id, since_seq=since_seq, limit=limit)
         return {"events": items, "next_seq": items[-1]["seq"] if items else since_seq}
 
     @api.get(f"/{prefix}/jobs/{{job_id}}/metrics", name=f"{prefix}_metrics")
-    def metrics(job_id: str, after_step: int = Query(-1, ge=-1), limit: int = Query(200, ge=1, le=1000)) -> Any:
+    def metrics(job_id: str, after_step: int = Query(-1, ge=-1, le=MAX_INT),
+                limit: int = Query(200, ge=1, le=1000)) -> Any:
         job_or_404(job_id, prefix)
         return {"points": store.metrics(job_id, after_step=after_step, limit=limit)}
 
