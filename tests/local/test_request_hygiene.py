@@ -101,6 +101,48 @@ def test_largest_cursor_sqlite_holds_is_an_empty_page(backend):
     assert _get(backend, f"/rl/jobs/{job_id}/metrics", after_step=2 ** 63 - 1).json()["points"] == []
 
 
+def test_a_job_body_over_the_limit_is_413_naming_the_limit(backend_factory):
+    server = backend_factory(max_body_bytes=2000)
+    body = rl_body(TASK_URL)
+    body["metadata"] = {"padding": "x" * 5000}
+    resp = _post_raw(server, "/rl/jobs", json.dumps(body))
+    assert resp.status_code == 413
+    assert resp.json()["max_bytes"] == 2000
+    assert "2000 bytes" in resp.json()["detail"]
+    assert _post_raw(server, "/rl/jobs", json.dumps(rl_body(TASK_URL))).status_code == 201
+
+
+def test_an_upload_over_the_limit_is_413_and_stores_nothing(backend_factory, tmp_path):
+    server = backend_factory(max_upload_bytes=4096)
+    big = write_jsonl(tmp_path / "big.jsonl", [{"messages": [{"role": "user", "content": "y" * 200}]}] * 40)
+    with open(big, "rb") as fh:
+        resp = requests.post(server.api_url + "/files", files={"file": ("big.jsonl", fh)},
+                             data={"purpose": "fine-tune"}, headers=_headers(server), timeout=10)
+    assert resp.status_code == 413
+    assert resp.json()["max_bytes"] == 4096
+    assert not [p for p in (server.data_dir / "files").rglob("*") if p.is_file()]
+    small = write_jsonl(tmp_path / "small.jsonl")
+    with open(small, "rb") as fh:
+        ok = requests.post(server.api_url + "/files", files={"file": ("small.jsonl", fh)},
+                           data={"purpose": "fine-tune"}, headers=_headers(server), timeout=10)
+    assert ok.status_code == 201
+
+
+def test_a_large_upload_limit_does_not_raise_the_job_body_limit(backend_factory):
+    server = backend_factory(max_body_bytes=2000, max_upload_bytes=10 ** 6)
+    body = rl_body(TASK_URL)
+    body["metadata"] = {"padding": "x" * 5000}
+    assert _post_raw(server, "/rl/jobs", json.dumps(body)).status_code == 413
+
+
+@pytest.mark.parametrize("bad", [{"max_body_bytes": 0}, {"max_upload_bytes": -1}])
+def test_limits_must_be_positive(bad):
+    from synthlaunch.local.serve import BackendServer
+
+    with pytest.raises(ValueError, match=next(iter(bad))):
+        BackendServer(**bad)
+
+
 def _poison(data_dir, job_id: str, body_text: str) -> None:
     """A job row as an older version stored it (a body the JSON check now refuses)."""
     db = sqlite3.connect(data_dir / "state.sqlite3")
@@ -152,3 +194,12 @@ def test_the_admin_route_refuses_a_nan_fault_spec_and_keeps_the_rules(backend_fa
     assert "rate" in resp.json()["detail"]
     assert server.injector.rules == []
 
+
+def test_a_chunked_body_over_the_limit_is_413_naming_the_limit(backend_factory):
+    """No Content-Length to refuse up front: the limit holds while the body is read."""
+    server = backend_factory(max_body_bytes=2000)
+    chunks = (b'{"pad": "' + b"x" * 1000, b"x" * 1000, b"x" * 1000, b'"}')
+    resp = requests.post(server.api_url + "/rl/jobs", data=iter(chunks), timeout=10,
+                         headers={**_headers(server), "Content-Type": "application/json"})
+    assert resp.status_code == 413
+    assert resp.json()["max_bytes"] == 2000

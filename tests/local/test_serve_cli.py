@@ -93,12 +93,31 @@ def test_backend_repeated_api_key_flags_and_faults(tmp_path):
     (["--faults", "kinds=teapot"], "--faults: fault rule 1: unknown kind(s) teapot"),
     (["--step-seconds", "fast"], "--step-seconds"),
     (["--port", "70000"], "--port"),
+    (["--max-body-bytes", "0"], "--max-body-bytes must be at least 1"),
+    (["--max-upload-bytes", "lots"], "--max-upload-bytes expects a whole number"),
 ])
 def test_backend_bad_flags_exit_2(tmp_path, args, message):
     result = subprocess.run([INV, "local.backend", "--data-dir", str(tmp_path), *args], cwd=ROOT, env=_env(),
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_backend_size_limit_flags_apply_and_are_shown(tmp_path):
+    key = "sk_limits_0123456789abcdef"
+    proc, lines, url = _start(["local.backend", "--port", "0", "--data-dir", str(tmp_path),
+                               "--max-body-bytes", "3000", "--max-upload-bytes", "5000"], _env(SYNTH_API_KEY=key))
+    try:
+        resp = requests.post(url + "/api/rl/jobs", json={"pad": "x" * 4000}, timeout=10,
+                             headers={"Authorization": f"Bearer {key}"})
+        assert resp.status_code == 413 and resp.json()["max_bytes"] == 3000
+        resp = requests.post(url + "/api/files", files={"file": ("d.jsonl", b"y" * 6000)}, timeout=10,
+                             headers={"Authorization": f"Bearer {key}"})
+        assert resp.status_code == 413 and resp.json()["max_bytes"] == 5000
+    finally:
+        code, _, _ = _interrupt(proc)
+    assert code == 0
+    assert "3000 bytes a request body, 5000 bytes an upload" in "".join(lines)
 
 
 def test_port_in_use_exits_2(tmp_path):
@@ -130,7 +149,7 @@ def test_help_explains_every_flag():
     result = subprocess.run([INV, "local.backend", "--help"], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0
     for flag in ("--host", "--port", "--data-dir", "--api-key", "--environment-api-key", "--faults",
-                 "--step-seconds"):
+                 "--step-seconds", "--max-body-bytes", "--max-upload-bytes"):
         assert flag in result.stdout
 
 

@@ -76,7 +76,8 @@ def _foreground(out: Output, server: Any, what: str) -> Iterator[None]:
 def serve_backend(out: Output, host: str = "127.0.0.1", port: int | str = 8000,
                   data_dir: str | None = None, api_keys: Sequence[str] | None = None,
                   environment_api_keys: Sequence[str] | None = None, faults: str | None = None,
-                  step_seconds: float | str | None = None) -> int:
+                  step_seconds: float | str | None = None, max_body_bytes: int | str | None = None,
+                  max_upload_bytes: int | str | None = None) -> int:
     """`local.backend`: run the embedded backend in the foreground until Ctrl-C (exit 0)."""
     from ..local.faults import FaultSpecError
     from ..local.serve import BackendServer
@@ -88,12 +89,15 @@ def serve_backend(out: Output, host: str = "127.0.0.1", port: int | str = 8000,
             else float(step_seconds)
         if steps < 0:
             raise UsageError(f"--step-seconds must be >= 0, got {steps}")
+    body_limit = None if max_body_bytes is None else parse_int(max_body_bytes, "max-body-bytes", minimum=1)
+    upload_limit = None if max_upload_bytes is None else parse_int(max_upload_bytes, "max-upload-bytes", minimum=1)
     keys, generated = _keys(api_keys, "SYNTH_API_KEY")
     env_keys, env_generated = _keys(environment_api_keys, "ENVIRONMENT_API_KEY", also=("DEV_ENVIRONMENT_API_KEY",))
     folder = Path(data_dir).expanduser() if data_dir else backend_data_dir()
     try:
         server = BackendServer(host=host, port=port_n, data_dir=folder, api_keys=keys or None,
-                               environment_api_keys=env_keys or None, faults=faults, step_seconds=steps)
+                               environment_api_keys=env_keys or None, faults=faults, step_seconds=steps,
+                               max_body_bytes=body_limit, max_upload_bytes=upload_limit)
     except FaultSpecError as exc:
         raise UsageError(f"--faults: {exc}", hint="see docs/embedded-backend.md for the SPEC syntax") from None
     for key in server.api_keys + server.environment_api_keys:
@@ -112,6 +116,8 @@ def serve_backend(out: Output, host: str = "127.0.0.1", port: int | str = 8000,
                        + ("   (generated; task apps must accept it as ENVIRONMENT_API_KEY)" if env_generated else ""))
         out.result(f"  data dir    : {server.data_dir}")
         out.result(f"  step seconds: {server.step_seconds:g}")
+        out.result(f"  size limits : {server.max_body_bytes} bytes a request body, "
+                   f"{server.max_upload_bytes} bytes an upload")
         if server.injector.rules:
             out.result(f"  faults      : {server.injector.spec}")
     return 0

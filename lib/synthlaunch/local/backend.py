@@ -13,7 +13,9 @@ import hmac
 from typing import Any, Callable
 
 from fastapi import APIRouter, Body, Depends, FastAPI, File, Form, Header, HTTPException, Query, Request, UploadFile
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..redact import mask
 from ..timefmt import parse_timestamp
@@ -25,18 +27,24 @@ from .worker import EMULATED_NOTE, Worker, plan_job
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 STATUS_ALIASES = {"canceled": "cancelled", "completed": "succeeded"}
+#: default limits on what one request may carry (a job or admin body; an uploaded dataset)
+MAX_BODY_BYTES = 1 << 20
+MAX_UPLOAD_BYTES = 1 << 30
 
 
 class BackendState:
     """Everything the routes need: store, trainer, faults, accepted keys."""
 
     def __init__(self, store: Store, worker: Worker, injector: FaultInjector, api_keys: list[str],
-                 environment_api_keys: list[str]) -> None:
+                 environment_api_keys: list[str], *, max_body_bytes: int = MAX_BODY_BYTES,
+                 max_upload_bytes: int = MAX_UPLOAD_BYTES) -> None:
         self.store = store
         self.worker = worker
         self.injector = injector
         self.api_keys = list(api_keys)
         self.environment_api_keys = list(environment_api_keys)
+        self.max_body_bytes = max_body_bytes
+        self.max_upload_bytes = max_upload_bytes
 
 
 def _error(status_code: int, detail: str, **extra: Any) -> JSONResponse:
@@ -143,8 +151,17 @@ def _idempotent(state: BackendState, token: str, key: str | None, fp: str, kind:
 
 def create_app(state: BackendState) -> Any:
     """The ASGI app (FastAPI wrapped in the fault middleware)."""
-    app = FastAPI(title="synthlaunch embedded backend", docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(title="synthlaunch embedded backend", docs_url=None, redoc_url=None, openapi_url=None,
+                  max_body_size=state.max_body_bytes)
     app.state.backend = state
+
+    @app.exception_handler(StarletteHTTPException)
+    async def too_large(request: Request, exc: StarletteHTTPException) -> Any:
+        """A body that grew over the limit while read (FastAPI's max_body_size counts it) is a 413
+        that says what the limit is; other HTTP errors as FastAPI answers them."""
+        if exc.status_code != 413:
+            return await http_exception_handler(request, exc)
+        return _too_large(state, request.url.path)
     auth = make_auth(state)
     api = APIRouter(prefix="/api", dependencies=[Depends(auth)])
     store = state.store
@@ -271,7 +288,7 @@ def create_app(state: BackendState) -> Any:
 
     # -- rows 5, 6, 15: files -----------------------------------------------------------------
 
-    @api.post("/files")
+    @api.post("/files", max_body_size=state.max_upload_bytes)
     def upload_file(file: UploadFile = File(...), purpose: str = Form("fine-tune"),
                     idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
                     token: str = Depends(auth)) -> Any:
@@ -345,7 +362,36 @@ def create_app(state: BackendState) -> Any:
         return store.get_job(job_id)
 
     app.include_router(admin)
-    return FaultMiddleware(app, state.injector)
+    return FaultMiddleware(DeclaredSizeLimit(app, state), state.injector)
+
+
+def _too_large(state: BackendState, path: str) -> JSONResponse:
+    upload = path == "/api/files"
+    limit = state.max_upload_bytes if upload else state.max_body_bytes
+    what = "an upload" if upload else "a request body"
+    return _error(413, f"{what} may be at most {limit} bytes on this backend "
+                       f"(see --max-upload-bytes and --max-body-bytes)", max_bytes=limit)
+
+
+class DeclaredSizeLimit:
+    """A request whose Content-Length is over its limit gets the JSON 413 at once, nothing read.
+
+    (FastAPI's max_body_size enforces the limits while a body is read, chunked or not; its own
+    answer to a declared oversize body is a bare text 413 that does not say what the limit is.)
+    """
+
+    def __init__(self, app: Any, state: BackendState) -> None:
+        self.app = app
+        self.state = state
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            limit = self.state.max_upload_bytes if scope["path"] == "/api/files" else self.state.max_body_bytes
+            declared = dict(scope.get("headers") or ()).get(b"content-length", b"")
+            if declared.isdigit() and int(declared) > limit:
+                await _too_large(self.state, scope["path"])(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 def _config_model(config: Any) -> str | None:
