@@ -17,7 +17,7 @@ import requests
 
 from synthlaunch.local.faults import FaultSpecError, parse_spec
 
-from .helpers import rl_body, write_jsonl
+from .helpers import rl_body, wait_file_ready, write_jsonl
 
 TASK_URL = "http://127.0.0.1:9/task"
 
@@ -203,3 +203,15 @@ def test_a_chunked_body_over_the_limit_is_413_naming_the_limit(backend_factory):
                          headers={**_headers(server), "Content-Type": "application/json"})
     assert resp.status_code == 413
     assert resp.json()["max_bytes"] == 2000
+
+
+
+def test_an_upload_whose_line_nests_beyond_the_parser_fails_its_check_instead_of_staying_processing(backend,
+                                                                                                    tmp_path):
+    client = backend.client()
+    data = tmp_path / "deep.jsonl"
+    data.write_text('{"messages": [{"role": "user", "content": "hi"}], "x": '
+                    + "[" * 100_000 + "]" * 100_000 + "}\n")
+    record = client.upload_file(data)
+    done = wait_file_ready(client, record["id"])
+    assert done["status"] == "failed" and "nested too deeply" in done["error"]
