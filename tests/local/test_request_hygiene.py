@@ -79,6 +79,35 @@ def test_nan_infinity_and_out_of_range_numbers_are_422_naming_the_field(backend,
     _lists_ok(backend)
 
 
+def test_a_lone_surrogate_in_a_body_is_422_and_the_lists_stay_200(backend):
+    text = json.dumps(rl_body(TASK_URL)).replace('"metadata": {}', '"metadata": {"name": "\\ud800"}')
+    resp = _post_raw(backend, "/rl/jobs", text)
+    assert resp.status_code == 422, resp.text[:300]
+    assert "metadata.name" in resp.json()["detail"] and "surrogate" in resp.json()["detail"]
+    _lists_ok(backend)
+
+
+@pytest.mark.parametrize("path,text", [
+    ("/api/rl/verify_task_app", '{"endpoint_base_url": "http://127.0.0.1:9/\\udc00"}'),
+    ("/admin/faults", '{"spec": "path=/api/\\ud800"}'),
+])
+def test_other_bodies_with_a_lone_surrogate_are_422(backend_factory, path, text):
+    server = backend_factory()
+    resp = requests.post(server.root + path, data=text.encode(), timeout=10,
+                         headers={**_headers(server), "Content-Type": "application/json"})
+    assert resp.status_code == 422, resp.text[:300]
+    assert requests.get(server.root + "/admin/faults", headers=_headers(server), timeout=10).status_code == 200
+
+
+def test_a_fail_reason_with_a_lone_surrogate_is_422(backend_factory):
+    server = backend_factory(step_seconds=60)
+    job_id = _post_raw(server, "/rl/jobs", json.dumps(rl_body(TASK_URL))).json()["id"]
+    resp = requests.post(f"{server.root}/admin/jobs/{job_id}/fail", data=b'{"reason": "\\ud800"}', timeout=10,
+                         headers={**_headers(server), "Content-Type": "application/json"})
+    assert resp.status_code == 422
+    assert _get(server, f"/rl/jobs/{job_id}").json()["status"] in ("queued", "running")
+
+
 def test_nan_in_an_sft_body_is_422(backend):
     text = '{"model": "Qwen/Qwen3-0.6B", "training_file_id": "file_x", "hyperparameters": {"lr": NaN}}'
     resp = _post_raw(backend, "/learning/jobs", text)
@@ -163,15 +192,17 @@ def test_a_stored_job_that_cannot_be_served_does_not_poison_the_lists(backend_fa
     _poison(data_dir, "job_deep", json.dumps(deep))
     _poison(data_dir, "job_nan", json.dumps({**rl_body(TASK_URL), "metadata": {"v": float("nan")}}))
     _poison(data_dir, "job_garbled", "{not json")
+    _poison(data_dir, "job_surrogate", json.dumps({**rl_body(TASK_URL), "metadata": {"s": "\ud800"}}))
+    poisoned = ("job_deep", "job_nan", "job_garbled", "job_surrogate")
     server.start()
     with caplog.at_level(logging.WARNING, logger="synthlaunch.local"):
         for path in ("/learning/jobs", "/rl/jobs"):
             resp = _get(server, path)
             assert resp.status_code == 200, resp.text[:300]
             listed = {j["id"]: j for j in resp.json()["jobs"]}
-            assert {"job_deep", "job_nan", "job_garbled"} <= set(listed)
-            assert all("body_error" in listed[i] for i in ("job_deep", "job_nan", "job_garbled"))
-        for job_id in ("job_deep", "job_nan", "job_garbled"):
+            assert set(poisoned) <= set(listed)
+            assert all("body_error" in listed[i] for i in poisoned)
+        for job_id in poisoned:
             resp = _get(server, f"/rl/jobs/{job_id}")
             assert resp.status_code == 200
             assert resp.json()["status"] == "failed"

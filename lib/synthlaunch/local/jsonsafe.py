@@ -1,7 +1,8 @@
 """What the embedded backend accepts into and serves from its store: JSON it can always answer with.
 
-A value is servable when it nests at most `MAX_DEPTH` levels, has no NaN or Infinity, and its
-integers fit SQLite's 64-bit range. Request bodies that are not are refused (422, naming the
+A value is servable when it nests at most `MAX_DEPTH` levels, has no NaN or Infinity, its
+integers fit SQLite's 64-bit range and its text is valid Unicode (JSON's `\ud800` escape makes a
+lone surrogate, which no UTF-8 answer can carry). Request bodies that are not are refused (422, naming the
 field); a stored row that is not (written by an older version) is repaired where it is served.
 """
 
@@ -37,12 +38,25 @@ def problems(value: Any, *, max_depth: int = MAX_DEPTH) -> list[tuple[str, str]]
                 continue
             pairs = item.items() if isinstance(item, dict) else enumerate(item)
             for key, child in pairs:
+                if isinstance(key, str) and not _encodable(key):
+                    found.append((_where(path), "a key is not valid Unicode (a lone surrogate)"))
+                    continue
                 stack.append((child, [*path, str(key)], depth + 1))
+        elif isinstance(item, str) and not _encodable(item):
+            found.append((_where(path), "not valid Unicode (a lone surrogate)"))
         elif isinstance(item, float) and not math.isfinite(item):
             found.append((_where(path), f"{item!r} is not a JSON number (NaN and Infinity are refused)"))
         elif isinstance(item, int) and not isinstance(item, bool) and not MIN_INT <= item <= MAX_INT:
             found.append((_where(path), f"integer out of range (at most {MAX_INT} in absolute value)"))
     return sorted(found)
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def unservable(value: Any) -> str | None:
