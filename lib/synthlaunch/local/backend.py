@@ -185,8 +185,8 @@ def create_app(state: BackendState) -> Any:
     @api.post("/rl/verify_task_app")
     def verify_task_app(payload: Any = Body(None)) -> Any:
         url = payload.get("endpoint_base_url") if isinstance(payload, dict) else None
-        if json_problems(payload):
-            return _problems_response(json_problems(payload), "verify_task_app request")
+        if bad := json_problems(payload):
+            return _problems_response(bad, "verify_task_app request")
         if not _is_url(url):
             return _problems_response([("endpoint_base_url", "required: the task app URL (http:// or https://)")],
                                       "verify_task_app request")
@@ -337,8 +337,8 @@ def create_app(state: BackendState) -> Any:
 
     @admin.post("/faults", dependencies=[Depends(loopback_only)])
     def set_faults(payload: Any = Body(None)) -> Any:
-        if json_problems(payload):
-            return _problems_response(json_problems(payload), "faults request")
+        if bad := json_problems(payload):
+            return _problems_response(bad, "faults request")
         spec = payload.get("spec") if isinstance(payload, dict) else None
         if spec is not None and not isinstance(spec, str):
             return _problems_response([("spec", "must be a string (e.g. 'path=/api/*,rate=0.3,kinds=429+drop')")],
@@ -359,8 +359,8 @@ def create_app(state: BackendState) -> Any:
         job = store.get_job(job_id)
         if job is None:
             raise HTTPException(404, detail=f"job {job_id} not found")
-        if json_problems(payload):
-            return _problems_response(json_problems(payload), "fail request")
+        if bad := json_problems(payload):
+            return _problems_response(bad, "fail request")
         reason = payload.get("reason") if isinstance(payload, dict) else None
         reason = str(reason) if reason else "failed on purpose through POST /admin/jobs/{id}/fail"
         if not state.worker.fail_now(job_id, reason):
