@@ -369,38 +369,54 @@ def demo(c, stream_format=None, json=False, debug=False, verbose=False, step_sec
          stream_format=stream_format, step_seconds=step_seconds)
 
 
-@task(iterable=["api_key", "environment_api_key"], auto_shortflags=False, help={
+@task(iterable=["api_key", "environment_api_key", "api_key_file", "environment_api_key_file"],
+      auto_shortflags=False, help={
     "host": "interface to bind (default 127.0.0.1)",
     "port": "port (default 8000; 0 picks a free one)",
     "data_dir": "folder for the SQLite state and uploaded files (default: the user cache dir)",
-    "api_key": "accepted bearer key (repeatable; default SYNTH_API_KEY, else one is generated and printed)",
-    "environment_api_key": "keys tried against task apps by verify_task_app (repeatable; default ENVIRONMENT_API_KEY)",
+    "api_key_file": "file of accepted bearer keys, one per line, not readable by other users (repeatable; "
+                    "default SYNTH_API_KEY, else one is generated and printed)",
+    "environment_api_key_file": "file of keys tried against task apps by verify_task_app, one per line "
+                                "(repeatable; default ENVIRONMENT_API_KEY)",
+    "api_key": "accepted bearer key on the command line: every user of this machine sees it in `ps`; "
+               "prefer SYNTH_API_KEY or --api-key-file (repeatable)",
+    "environment_api_key": "a verify_task_app key on the command line: visible in `ps`; prefer "
+                           "ENVIRONMENT_API_KEY or --environment-api-key-file (repeatable)",
     "faults": "fault injection spec, e.g. 'rate=0.3,kinds=429+503+drop,seed=7,path=/api/*' (see README)",
     "step_seconds": "emulated training speed: seconds per training step (default 0.2)",
+    "max_body_bytes": "largest JSON request body accepted, e.g. a job body (default 1048576; 413 above)",
+    "max_upload_bytes": "largest uploaded file accepted by POST /api/files (default 1073741824; 413 above)",
 })
 @with_exit_codes(EXIT_OK, EXIT_INVALID_INPUT)
 def local_backend(c, host="127.0.0.1", port=None, data_dir=None, api_key=None, environment_api_key=None,
-                  faults=None, step_seconds=None):
+                  faults=None, step_seconds=None, max_body_bytes=None, max_upload_bytes=None, api_key_file=None,
+                  environment_api_key_file=None):
     """Run the embedded Synth-compatible backend (SQLite state, emulated training). Ctrl-C stops it."""
     from .commands.local import serve_backend
 
     _run(serve_backend, host=host, port=8000 if port is None else port, data_dir=data_dir,
          api_keys=list(api_key or []), environment_api_keys=list(environment_api_key or []),
-         faults=faults, step_seconds=step_seconds)
+         faults=faults, step_seconds=step_seconds, max_body_bytes=max_body_bytes,
+         max_upload_bytes=max_upload_bytes, api_key_files=list(api_key_file or []),
+         environment_api_key_files=list(environment_api_key_file or []))
 
 
-@task(iterable=["environment_api_key"], auto_shortflags=False, help={
+@task(iterable=["environment_api_key", "environment_api_key_file"], auto_shortflags=False, help={
     "host": "interface to bind (default 127.0.0.1)",
     "port": "port (default 8001; 0 picks a free one)",
-    "environment_api_key": "accepted key (repeatable; default ENVIRONMENT_API_KEY, else generated and printed)",
+    "environment_api_key_file": "file of accepted keys, one per line, not readable by other users (repeatable; "
+                                "default ENVIRONMENT_API_KEY, else generated and printed)",
+    "environment_api_key": "accepted key on the command line: visible in `ps`; prefer ENVIRONMENT_API_KEY or "
+                           "--environment-api-key-file (repeatable)",
 })
 @with_exit_codes(EXIT_OK, EXIT_INVALID_INPUT)
-def local_task_app(c, host="127.0.0.1", port=None, environment_api_key=None):
+def local_task_app(c, host="127.0.0.1", port=None, environment_api_key=None, environment_api_key_file=None):
     """Run the demo RL task app (/health, /task_info guarded by X-API-Key). Ctrl-C stops it."""
     from .commands.local import serve_task_app
 
     _run(serve_task_app, host=host, port=8001 if port is None else port,
-         environment_api_keys=list(environment_api_key or []))
+         environment_api_keys=list(environment_api_key or []),
+         environment_api_key_files=list(environment_api_key_file or []))
 
 
 local = Collection("local")

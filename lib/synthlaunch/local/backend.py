@@ -16,11 +16,15 @@ from pathlib import Path
 from typing import Any, Callable
 
 from fastapi import APIRouter, Body, Depends, FastAPI, File, Form, Header, HTTPException, Query, Request, UploadFile
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..redact import mask
 from ..timefmt import parse_timestamp
 from .faults import FaultInjector, FaultMiddleware, FaultSpecError
+from .jsonsafe import MAX_INT
+from .jsonsafe import problems as json_problems
 from .store import IdempotencyConflict, Store, fingerprint, prefix_of
 from .worker import EMULATED_NOTE, Worker, plan_job
 
@@ -30,18 +34,24 @@ STATUS_ALIASES = {"canceled": "cancelled", "completed": "succeeded"}
 FILE_IN_USE_STATUSES = ("created", "queued", "running")
 #: the client's model catalogue (data only: local/ imports no client code)
 CATALOGUE_FILE = Path(__file__).resolve().parents[1] / "config" / "models.json"
+#: default limits on what one request may carry (a job or admin body; an uploaded dataset)
+MAX_BODY_BYTES = 1 << 20
+MAX_UPLOAD_BYTES = 1 << 30
 
 
 class BackendState:
     """Everything the routes need: store, trainer, faults, accepted keys."""
 
     def __init__(self, store: Store, worker: Worker, injector: FaultInjector, api_keys: list[str],
-                 environment_api_keys: list[str]) -> None:
+                 environment_api_keys: list[str], *, max_body_bytes: int = MAX_BODY_BYTES,
+                 max_upload_bytes: int = MAX_UPLOAD_BYTES) -> None:
         self.store = store
         self.worker = worker
         self.injector = injector
         self.api_keys = list(api_keys)
         self.environment_api_keys = list(environment_api_keys)
+        self.max_body_bytes = max_body_bytes
+        self.max_upload_bytes = max_upload_bytes
 
 
 def _error(status_code: int, detail: str, **extra: Any) -> JSONResponse:
@@ -82,7 +92,7 @@ def validate_sft_body(body: Any) -> list[tuple[str, str]]:
     """Missing or mistyped fields of an SFT job body, as (dotted location, message)."""
     if not isinstance(body, dict):
         return [("body", "must be a JSON object")]
-    problems: list[tuple[str, str]] = []
+    problems = json_problems(body)  # nothing is stored that could not be served back
     if not isinstance(body.get("model"), str) or not body["model"].strip():
         problems.append(("model", "required: the base model id (a non-empty string)"))
     if not isinstance(body.get("training_file_id"), str) or not body["training_file_id"].strip():
@@ -104,7 +114,7 @@ def validate_rl_body(body: Any) -> list[tuple[str, str]]:
     """Missing or mistyped fields of an RL job body, as (dotted location, message)."""
     if not isinstance(body, dict):
         return [("body", "must be a JSON object")]
-    problems: list[tuple[str, str]] = []
+    problems = json_problems(body)  # nothing is stored that could not be served back
     if body.get("job_type") != "rl":
         problems.append(("job_type", "required: must be \"rl\""))
     data = body.get("data")
@@ -148,8 +158,17 @@ def _idempotent(state: BackendState, token: str, key: str | None, fp: str, kind:
 
 def create_app(state: BackendState) -> Any:
     """The ASGI app (FastAPI wrapped in the fault middleware)."""
-    app = FastAPI(title="synthlaunch embedded backend", docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(title="synthlaunch embedded backend", docs_url=None, redoc_url=None, openapi_url=None,
+                  max_body_size=state.max_body_bytes)
     app.state.backend = state
+
+    @app.exception_handler(StarletteHTTPException)
+    async def too_large(request: Request, exc: StarletteHTTPException) -> Any:
+        """A body that grew over the limit while read (FastAPI's max_body_size counts it) is a 413
+        that says what the limit is; other HTTP errors as FastAPI answers them."""
+        if exc.status_code != 413:
+            return await http_exception_handler(request, exc)
+        return _too_large(state, request.url.path)
     auth = make_auth(state)
     api = APIRouter(prefix="/api", dependencies=[Depends(auth)])
     store = state.store
@@ -173,6 +192,8 @@ def create_app(state: BackendState) -> Any:
     @api.post("/rl/verify_task_app")
     def verify_task_app(payload: Any = Body(None)) -> Any:
         url = payload.get("endpoint_base_url") if isinstance(payload, dict) else None
+        if bad := json_problems(payload):
+            return _problems_response(bad, "verify_task_app request")
         if not _is_url(url):
             return _problems_response([("endpoint_base_url", "required: the task app URL (http:// or https://)")],
                                       "verify_task_app request")
@@ -276,7 +297,7 @@ def create_app(state: BackendState) -> Any:
 
     # -- files: POST /api/files, GET /api/files[/{id}] ------------------------------------------
 
-    @api.post("/files")
+    @api.post("/files", max_body_size=state.max_upload_bytes)
     def upload_file(file: UploadFile = File(...), purpose: str = Form("fine-tune"),
                     idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
                     token: str = Depends(auth)) -> Any:
@@ -340,6 +361,8 @@ def create_app(state: BackendState) -> Any:
 
     @admin.post("/faults", dependencies=[Depends(loopback_only)])
     def set_faults(payload: Any = Body(None)) -> Any:
+        if bad := json_problems(payload):
+            return _problems_response(bad, "faults request")
         spec = payload.get("spec") if isinstance(payload, dict) else None
         if spec is not None and not isinstance(spec, str):
             return _problems_response([("spec", "must be a string (e.g. 'path=/api/*,rate=0.3,kinds=429+drop')")],
@@ -360,6 +383,8 @@ def create_app(state: BackendState) -> Any:
         job = store.get_job(job_id)
         if job is None:
             raise HTTPException(404, detail=f"job {job_id} not found")
+        if bad := json_problems(payload):
+            return _problems_response(bad, "fail request")
         reason = payload.get("reason") if isinstance(payload, dict) else None
         reason = str(reason) if reason else "failed on purpose through POST /admin/jobs/{id}/fail"
         if not state.worker.fail_now(job_id, reason):
@@ -367,7 +392,36 @@ def create_app(state: BackendState) -> Any:
         return store.get_job(job_id)
 
     app.include_router(admin)
-    return FaultMiddleware(app, state.injector)
+    return FaultMiddleware(DeclaredSizeLimit(app, state), state.injector)
+
+
+def _too_large(state: BackendState, path: str) -> JSONResponse:
+    upload = path == "/api/files"
+    limit = state.max_upload_bytes if upload else state.max_body_bytes
+    what = "an upload" if upload else "a request body"
+    return _error(413, f"{what} may be at most {limit} bytes on this backend "
+                       f"(see --max-upload-bytes and --max-body-bytes)", max_bytes=limit)
+
+
+class DeclaredSizeLimit:
+    """A request whose Content-Length is over its limit gets the JSON 413 at once, nothing read.
+
+    (FastAPI's max_body_size enforces the limits while a body is read, chunked or not; its own
+    answer to a declared oversize body is a bare text 413 that does not say what the limit is.)
+    """
+
+    def __init__(self, app: Any, state: BackendState) -> None:
+        self.app = app
+        self.state = state
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            limit = self.state.max_upload_bytes if scope["path"] == "/api/files" else self.state.max_body_bytes
+            declared = dict(scope.get("headers") or ()).get(b"content-length", b"")
+            if declared.isdigit() and int(declared) > limit:
+                await _too_large(self.state, scope["path"])(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 @lru_cache(maxsize=1)
@@ -397,13 +451,14 @@ def _add_job_routes(api: APIRouter, prefix: str, store: Store,
         return job_or_404(job_id, prefix)
 
     @api.get(f"/{prefix}/jobs/{{job_id}}/events", name=f"{prefix}_events")
-    def events(job_id: str, since_seq: int = Query(0, ge=0), limit: int = Query(200, ge=1, le=1000)) -> Any:
+    def events(job_id: str, since_seq: int = Query(0, ge=0, le=MAX_INT), limit: int = Query(200, ge=1, le=1000)) -> Any:
         job_or_404(job_id, prefix)
         items = store.events(job_id, since_seq=since_seq, limit=limit)
         return {"events": items, "next_seq": items[-1]["seq"] if items else since_seq}
 
     @api.get(f"/{prefix}/jobs/{{job_id}}/metrics", name=f"{prefix}_metrics")
-    def metrics(job_id: str, after_step: int = Query(-1, ge=-1), limit: int = Query(200, ge=1, le=1000)) -> Any:
+    def metrics(job_id: str, after_step: int = Query(-1, ge=-1, le=MAX_INT),
+                limit: int = Query(200, ge=1, le=1000)) -> Any:
         job_or_404(job_id, prefix)
         return {"points": store.metrics(job_id, after_step=after_step, limit=limit)}
 

@@ -25,6 +25,12 @@ def generate_key(prefix: str) -> str:
     return f"{prefix}_{secrets.token_urlsafe(24)}"
 
 
+def _positive(name: str, value: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be a positive number of bytes, got {value!r}")
+    return value
+
+
 def _bind(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
@@ -163,14 +169,22 @@ class BackendServer(_ThreadedServer):
     `api_keys` / `environment_api_keys` default to one generated key each. `data_dir` defaults to
     a temporary folder removed on `stop()`. `faults` is a SPEC string (see `faults.py`).
     `file_check_seconds` delays the processing → ready transition of uploads (tests).
+    `max_body_bytes` / `max_upload_bytes` bound one request's JSON body / uploaded file (413 above;
+    defaults `backend.MAX_BODY_BYTES`, 1 MiB, and `backend.MAX_UPLOAD_BYTES`, 1 GiB).
     """
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0, data_dir: str | os.PathLike[str] | None = None,
                  api_keys: Sequence[str] | None = None, environment_api_keys: Sequence[str] | None = None,
                  faults: str | None = None, step_seconds: float | None = None,
-                 file_check_seconds: float = 0.0, idempotency_ttl: float | None = None) -> None:
+                 file_check_seconds: float = 0.0, idempotency_ttl: float | None = None,
+                 max_body_bytes: int | None = None, max_upload_bytes: int | None = None) -> None:
         super().__init__(host, port)
+        from .backend import MAX_BODY_BYTES, MAX_UPLOAD_BYTES
         from .faults import FaultInjector
+
+        self.max_body_bytes = _positive("max_body_bytes", MAX_BODY_BYTES if max_body_bytes is None else max_body_bytes)
+        self.max_upload_bytes = _positive("max_upload_bytes",
+                                          MAX_UPLOAD_BYTES if max_upload_bytes is None else max_upload_bytes)
 
         self.api_keys = list(api_keys) if api_keys else [generate_key("sk_local")]
         self.environment_api_keys = (list(environment_api_keys) if environment_api_keys
@@ -213,7 +227,8 @@ class BackendServer(_ThreadedServer):
         self.store.expire_idempotency()
         self.worker = Worker(self.store, step_seconds=self.step_seconds,
                              file_check_seconds=self.file_check_seconds)
-        state = BackendState(self.store, self.worker, self.injector, self.api_keys, self.environment_api_keys)
+        state = BackendState(self.store, self.worker, self.injector, self.api_keys, self.environment_api_keys,
+                             max_body_bytes=self.max_body_bytes, max_upload_bytes=self.max_upload_bytes)
         self.worker.start()
         try:
             self._serve_in_thread(create_app(state))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import secrets
 import sqlite3
@@ -19,6 +20,8 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Any, Iterator
+
+from .jsonsafe import unservable
 
 IDEMPOTENCY_TTL = 24 * 3600.0
 
@@ -375,8 +378,39 @@ def file_view(row: sqlite3.Row) -> dict[str, Any]:
     return view
 
 
+_log = logging.getLogger("synthlaunch.local")
+_reported: set[str] = set()
+
+
+def _stored_body(row: sqlite3.Row) -> tuple[dict[str, Any], str | None]:
+    """The job's stored body, or ({}, why) when it cannot be read back as a JSON object."""
+    try:
+        body = json.loads(row["body"])
+    except (TypeError, ValueError, RecursionError) as exc:
+        return {}, f"the stored job body is not valid JSON ({type(exc).__name__})"
+    if not isinstance(body, dict):
+        return {}, "the stored job body is not a JSON object"
+    return body, None
+
+
 def job_view(row: sqlite3.Row) -> dict[str, Any]:
-    body = json.loads(row["body"])
+    """The job as served. A row whose body cannot be served (stored by an older version: nested too
+    deep, NaN, garbled) is repaired, the body's fields left out and `body_error` saying why, so that
+    one bad row never turns the job or a job list into a 500. Logged once per job."""
+    body, why = _stored_body(row)
+    view = _job_view(row, body)
+    why = why or unservable(view)
+    if why is None:
+        return view
+    if row["id"] not in _reported:
+        _reported.add(row["id"])
+        _log.warning("job %s: serving it without its body fields: %s", row["id"], why[:300])
+    view = _job_view(row, {})
+    view["body_error"] = f"the job's stored body cannot be served and is left out: {why[:300]}"
+    return view
+
+
+def _job_view(row: sqlite3.Row, body: dict[str, Any]) -> dict[str, Any]:
     kind = row["kind"]
     view: dict[str, Any] = {
         "id": row["id"], "job_id": row["id"], "object": "job", "type": kind,

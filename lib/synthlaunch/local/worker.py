@@ -66,7 +66,7 @@ def plan_job(kind: str, body: dict[str, Any], first_line: str | None = None,
     elif first_line:
         try:
             first = json.loads(first_line)
-        except ValueError:
+        except (ValueError, RecursionError):
             first = None
         if isinstance(first, dict) and isinstance(first.get("metadata"), dict):
             sources.append(first["metadata"].get("emulation"))
@@ -120,6 +120,9 @@ def check_jsonl(path: str, max_problems: int = 5) -> tuple[str | None, int, str 
                     obj = json.loads(text)
                 except json.JSONDecodeError as exc:
                     problems.append(f"line {lineno}: not valid JSON ({exc.msg})")
+                    continue
+                except RecursionError:  # a line nested beyond the parser: the file fails, never the checker
+                    problems.append(f"line {lineno}: nested too deeply")
                     continue
                 if not isinstance(obj, dict):
                     problems.append(f"line {lineno}: not a JSON object")

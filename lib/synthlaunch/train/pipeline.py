@@ -177,9 +177,12 @@ def _pending(opts: TrainOptions) -> "PendingSubmissions":
 
 
 def _key(out: Output, opts: TrainOptions, fp: str, explicit: str | None) -> str:
-    key, reused = _pending(opts).key_for(fp, explicit=explicit)
-    if reused:
+    key, how = _pending(opts).claim(fp, explicit=explicit)
+    if how == "reused":
         out.info(f"reusing Idempotency-Key {key} of an earlier, unconfirmed submission of the same job")
+    elif how == "concurrent" and explicit is None:
+        out.info(f"another run of the same job is submitting it right now; this run creates its own job "
+                 f"(Idempotency-Key {key})")
     return key
 
 
