@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from invoke import Collection, Context, task
+from invoke import Collection, Context
+from invoke import task as _invoke_task
 from invoke.exceptions import Exit
 
 from .errors import (
@@ -22,6 +23,13 @@ from .errors import (
     with_exit_codes,
 )
 from .settings import DEFAULTS
+from .taskargs import SynthTask
+
+
+def task(*args: Any, **kwargs: Any) -> Any:
+    """Invoke's `@task`, making `SynthTask`s (value names in help, short flags; see `taskargs`)."""
+    kwargs.setdefault("klass", SynthTask)
+    return _invoke_task(*args, **kwargs)
 
 # Help shared by several tasks (flags with the same name mean the same thing everywhere).
 COMMON_HELP = {
@@ -208,33 +216,33 @@ def stream(c, job_id, type_=None, backend=None, env_file=None, poll_timeout=None
 
 
 @task(iterable=["env_file"], auto_shortflags=False,
-      help=_help("backend", "env_file", "json", "no_input", "debug", "allow_insecure_http",
+      help=_help("backend", "env_file", "json", "no_input", "debug", "quiet", "verbose", "allow_insecure_http",
                  status="only jobs with this status", type_="only rl or sft jobs",
                  limit="at most this many jobs (default 20)",
                  created_after="only jobs created after this ISO time"))
 @with_exit_codes(EXIT_OK, EXIT_INVALID_INPUT, EXIT_BACKEND)
 def jobs(c, status=None, type_=None, limit=None, created_after=None, backend=None, env_file=None,
-         json=False, no_input=False, debug=False, allow_insecure_http=False):
+         json=False, no_input=False, debug=False, quiet=False, verbose=False, allow_insecure_http=False):
     """List jobs on the backend as a table."""
     from .commands.jobs import run_jobs
 
     # numeric flags default to None so that Invoke hands over the text and `flags` parses it with a
     # usage error (exit 2); an int default makes Invoke cast it, and `--limit abc` a traceback (exit 1)
-    _run(run_jobs, json=json, no_input=no_input, debug=debug, status=status, type_=type_,
+    _run(run_jobs, json=json, quiet=quiet, verbose=verbose, no_input=no_input, debug=debug, status=status, type_=type_,
          limit=20 if limit is None else limit, created_after=created_after, backend=_pick(backend, c, "backend"),
          env_files=list(env_file or []), allow_insecure_http=allow_insecure_http)
 
 
 @task(iterable=["env_file"], auto_shortflags=False,
-      help=_help("job_id", "backend", "env_file", "json", "no_input", "debug", "allow_insecure_http",
-                 type_="rl or sft (discovered when omitted)"))
+      help=_help("job_id", "backend", "env_file", "json", "no_input", "debug", "quiet", "verbose",
+                 "allow_insecure_http", type_="rl or sft (discovered when omitted)"))
 @with_exit_codes(EXIT_OK, EXIT_INVALID_INPUT, EXIT_BACKEND)
 def cancel(c, job_id, type_=None, backend=None, env_file=None, json=False, no_input=False, debug=False,
-           allow_insecure_http=False):
+           quiet=False, verbose=False, allow_insecure_http=False):
     """Cancel a running job."""
     from .commands.jobs import run_cancel
 
-    _run(run_cancel, json=json, no_input=no_input, debug=debug,
+    _run(run_cancel, json=json, quiet=quiet, verbose=verbose, no_input=no_input, debug=debug,
          job_id=_positional(job_id, "cancel", "job id"), type_=type_,
          backend=_pick(backend, c, "backend"), env_files=list(env_file or []),
          allow_insecure_http=allow_insecure_http)
