@@ -158,6 +158,9 @@ class JobStreamer:
         self.page_limit = page_limit
         self.events_seen = 0
         self.last_loss: float | None = None
+        self.last_reward: float | None = None
+        #: the message of a failure event (the reason, when the job record does not carry one)
+        self.failure_message: str | None = None
         self.job: dict[str, Any] = {}
         self.terminal_event_status: str | None = None
         #: True when the last events or metrics page was full (more is waiting: poll again at once)
@@ -234,6 +237,7 @@ class JobStreamer:
                 self.terminal_event_status = "succeeded"
             elif etype in FAILURE_EVENTS:
                 self.terminal_event_status = "failed"
+                self.failure_message = str(event.get("message") or "") or self.failure_message
             updates.append(EventSeen(event))
         return updates
 
@@ -258,6 +262,8 @@ class JobStreamer:
             self.cursors.names_at_max_step.add(name)
             if name == LOSS_METRIC and isinstance(point.get("value"), (int, float)):
                 self.last_loss = float(point["value"])
+            elif "reward" in name.lower() and isinstance(point.get("value"), (int, float)):
+                self.last_reward = float(point["value"])
             updates.append(MetricSeen(point))
         return updates
 
@@ -289,7 +295,8 @@ class JobStreamer:
 
 @dataclass
 class JobResult:
-    """How a watched job ended. `exit_code`: 0 succeeded, 1 failed or cancelled."""
+    """How a watched job ended. `exit_code`: 0 succeeded, 1 failed or cancelled; `error` says why it did
+    not succeed (the backend's reason) when it is known."""
 
     job_id: str
     kind: str
@@ -298,6 +305,8 @@ class JobResult:
     last_loss: float | None
     events_seen: int
     exit_code: int
+    error: str | None = None
+    last_reward: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -308,6 +317,7 @@ class Renderer(Protocol):
 
     def __enter__(self) -> Any: ...
     def __exit__(self, *exc: Any) -> None: ...
+    def job(self, job: dict[str, Any]) -> None: ...
     def status(self, status: str) -> None: ...
     def event(self, event: dict[str, Any]) -> None: ...
     def metric(self, point: dict[str, Any]) -> None: ...
@@ -336,6 +346,19 @@ def reattach_commands(job_id: str, base_url: str | None = None) -> tuple[str, st
 def reattach_hint(job_id: str, base_url: str | None = None) -> str:
     attach, cancel = reattach_commands(job_id, base_url)
     return f"the job keeps running on the backend; reattach with `{attach}`, or cancel it with `{cancel}`"
+
+
+def failure_reason(job: Any, fallback: str | None = None) -> str | None:
+    """Why a job did not succeed: the record's `error` (text, or an object with a `message`), its
+    `failure_reason`/`status_message`, else `fallback` (a failure event's message)."""
+    if isinstance(job, dict):
+        for key in ("error", "failure_reason", "error_message", "status_message"):
+            value = job.get(key)
+            if isinstance(value, dict):
+                value = value.get("message") or value.get("detail")
+            if isinstance(value, str) and value.strip():
+                return " ".join(value.split())
+    return fallback
 
 
 def job_duration(job: dict[str, Any], fallback: float) -> float:
@@ -425,10 +448,16 @@ class _Watch:
             self._call_ok()
             return updates
 
+    def _round(self, fn: Callable[[], list[Update]]) -> None:
+        """One poll round: the job record to the renderer (progress), then the updates."""
+        updates = self._guarded(fn)
+        self.renderer.job(self.streamer.job)
+        self._dispatch(updates)
+
     def run(self) -> None:
         streamer = self.streamer
         while True:
-            self._dispatch(self._guarded(lambda: streamer.poll(self.policy(), self.timeout())))
+            self._round(lambda: streamer.poll(self.policy(), self.timeout()))
             if getattr(self.renderer, "kind", "") is None:  # discovered on the first round
                 self.renderer.kind = streamer.kind  # type: ignore[attr-defined]
             self.renderer.flush()
@@ -452,7 +481,7 @@ class _Watch:
             if not streamer.behind:
                 break
         if streamer.status not in TERMINAL_STATUSES:
-            self._dispatch(self._guarded(lambda: streamer.poll(self.policy(), self.timeout())))
+            self._round(lambda: streamer.poll(self.policy(), self.timeout()))
             if streamer.status not in TERMINAL_STATUSES and streamer.terminal_event_status:
                 self._dispatch(streamer._status(streamer.terminal_event_status))
 
@@ -474,10 +503,12 @@ def watch_job(client: "SynthClient", job_id: str, *, kind: str | None, renderer:
 
     def result(exit_code: int | None = None) -> JobResult:
         status = streamer.final_status or streamer.status or "unknown"
+        error = None if status in SUCCESS_STATUSES else failure_reason(streamer.job, streamer.failure_message)
         return JobResult(job_id=job_id, kind=streamer.kind or kind or "unknown", status=status,
                          duration=job_duration(streamer.job, time.monotonic() - watch.started),
                          last_loss=streamer.last_loss, events_seen=streamer.events_seen,
-                         exit_code=exit_code_for_status(status) if exit_code is None else exit_code)
+                         exit_code=exit_code_for_status(status) if exit_code is None else exit_code,
+                         error=error, last_reward=streamer.last_reward)
 
     failure: SynthlaunchError | None = None
     with renderer:
