@@ -94,6 +94,7 @@ class RunRecord:
     exit_code: int = EXIT_OK
     message: str | None = None
     last_loss: float | None = None
+    last_reward: float | None = None
     requests: list[dict[str, Any]] | None = None
     warnings: list[Problem] = field(default_factory=list)
     errors: list[Problem] = field(default_factory=list)
@@ -102,6 +103,7 @@ class RunRecord:
         doc = {"config": self.config, "type": self.type, "job_id": self.job_id, "status": self.status,
                "duration": None if self.duration is None else round(self.duration, 3),
                "exit_code": self.exit_code, "message": self.message, "last_loss": self.last_loss,
+               "last_reward": self.last_reward,
                "warnings": [w.as_dict() for w in self.warnings]}
         if self.errors:
             doc["errors"] = [e.as_dict() for e in self.errors]

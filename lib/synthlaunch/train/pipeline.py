@@ -114,20 +114,28 @@ def _resolve_env(out: Output, cfg: "LoadedConfig", opts: TrainOptions) -> "Resol
     return env
 
 
-def _confirm(out: Output, opts: TrainOptions, settings: list[tuple[str, str]]) -> None:
-    """Show the effective settings; on a terminal, ask before the first request."""
+def _confirm(out: Output, opts: TrainOptions, settings: list[tuple[str, str]],
+             forget: Callable[[], None] = lambda: None) -> bool:
+    """Show the effective settings; on a terminal, ask before the first request. False when the user
+    said no. Either way out (no, or Ctrl-C at the question) nothing was sent, so `forget` drops the
+    pending-submission record made for this run: the next run is a new submission, not a "reuse"."""
     width = max(len(name) for name, _ in settings)
     out.info("Effective settings:")
     for name, value in settings:
         out.info(f"  {name.ljust(width)}  {value}")
     if opts.dry_run or opts.yes or not out.interactive:
-        return
+        return True
     from ..prompts import confirm
 
-    if not confirm(out, "Submit this job?", default=True):
-        from ..errors import Interrupted
-
-        raise Interrupted("aborted before anything was sent")
+    try:
+        answer = confirm(out, "Submit this job?", default=True)
+    except (KeyboardInterrupt, EOFError):
+        forget()
+        raise
+    if not answer:
+        forget()
+        out.result("not submitted (you answered no); nothing was sent")
+    return answer
 
 
 def _pending(opts: TrainOptions) -> "PendingSubmissions":
@@ -136,11 +144,21 @@ def _pending(opts: TrainOptions) -> "PendingSubmissions":
     return PendingSubmissions(state_dir(opts.environ) / "pending-submissions.json")
 
 
-def _key(out: Output, opts: TrainOptions, fp: str, explicit: str | None) -> str:
+def _key(out: Output, opts: TrainOptions, fp: str, explicit: str | None) -> tuple[str, Callable[[], None]]:
+    """The Idempotency-Key, and how to forget its record if the user then declines (only a record made
+    by this run: one left by a run that may have sent its request is kept)."""
     key, reused = _pending(opts).key_for(fp, explicit=explicit)
     if reused:
         out.info(f"reusing Idempotency-Key {key} of an earlier, unconfirmed submission of the same job")
-    return key
+        return key, lambda: None
+    return key, lambda: _pending(opts).confirm(fp)
+
+
+def _hyperparameters(cfg: "LoadedConfig") -> str:
+    """`lr=5e-05 epochs=1 batch=2 mode=full`: what will be sent, as the confirmation shows it."""
+    from ..config import hyperparameters_summary
+
+    return hyperparameters_summary(cfg) or "(none: the backend's defaults)"
 
 
 def _run_rl(out: Output, cfg: "LoadedConfig", opts: TrainOptions, env: "ResolvedEnv", record: RunRecord,
@@ -157,13 +175,16 @@ def _run_rl(out: Output, cfg: "LoadedConfig", opts: TrainOptions, env: "Resolved
         task_url = "<TASK_APP_URL>"
     body = build_rl_body(cfg, task_url=task_url, backend_url=env.backend_url, model=opts.model)
     fp = fingerprint(env.backend_url, body)
-    key = explicit_key if opts.dry_run else _key(out, opts, fp, explicit_key)
-    _confirm(out, opts, [
+    key, forget = (explicit_key, lambda: None) if opts.dry_run else _key(out, opts, fp, explicit_key)
+    if not _confirm(out, opts, [
         ("config", str(cfg.path)), ("type", "rl"), ("backend", env.backend_url),
         ("model", f"{cfg.model}" + (" (from --model)" if opts.model else "")),
         ("task url", task_url + (" (from --task-url)" if opts.task_url else "")),
+        ("hyperparameters", _hyperparameters(cfg)),
         ("idempotency key", key or "(generated when sent)"),
-    ])
+    ], forget):
+        record.status = "declined"
+        return
     if opts.dry_run:
         record.requests = [
             _req("POST", env.backend_url, "rl/verify_task_app", {"endpoint_base_url": task_url}),
@@ -200,14 +221,17 @@ def _run_sft(out: Output, cfg: "LoadedConfig", opts: TrainOptions, env: "Resolve
         record.warnings.append(warning)
         out.warn(str(warning))
     fp = fingerprint(env.backend_url, preview, f"{datasets.fingerprint}:{opts.examples}")
-    key = explicit_key if opts.dry_run else _key(out, opts, fp, explicit_key)
-    _confirm(out, opts, [
+    key, forget = (explicit_key, lambda: None) if opts.dry_run else _key(out, opts, fp, explicit_key)
+    if not _confirm(out, opts, [
         ("config", str(cfg.path)), ("type", "sft"), ("backend", env.backend_url),
         ("model", f"{cfg.model}" + (" (from --model)" if opts.model else "")),
         ("dataset", f"{cfg.dataset_path}" + (" (from --dataset)" if opts.dataset else "")),
         ("examples", f"first {opts.examples}" if opts.examples else "all"),
+        ("hyperparameters", _hyperparameters(cfg)),
         ("idempotency key", key or "(generated when sent)"),
-    ])
+    ], forget):
+        record.status = "declined"
+        return
     if opts.dry_run:
         record.requests = [_req("POST", env.backend_url, "files",
                                 {"purpose": "fine-tune", "file": cfg.dataset_path.name if cfg.dataset_path else None})]
@@ -245,7 +269,6 @@ def _run_sft(out: Output, cfg: "LoadedConfig", opts: TrainOptions, env: "Resolve
     record.job_id = job_id
     client.start_sft_job(job_id)
     _pending(opts).confirm(fp)
-    out.info(f"started job {job_id}")
     record.status = "started"
 
 
@@ -268,7 +291,14 @@ def _create(out: Output, opts: TrainOptions, create: Callable[..., Any], body: d
                            response_body=answer, hint="report this answer to the backend's operators")
     if confirm:
         _pending(opts).confirm(fp)
-    out.result(f"job id: {job_id}")
+    if isinstance(answer, dict) and answer.get("idempotent_replayed"):
+        from ..timefmt import utc_text
+
+        out.result(f"job id: {job_id} (existing job returned for this key (created "
+                   f"{utc_text(answer.get('created_at')) or 'earlier'}, status {answer.get('status') or 'unknown'}); "
+                   "pass a new --idempotency key for a new job)")
+    else:
+        out.result(f"job id: {job_id}")
     return job_id
 
 
@@ -291,7 +321,9 @@ def _watch(out: Output, cfg: "LoadedConfig", opts: TrainOptions, env: "ResolvedE
     record.status = result.status
     record.duration = result.duration
     record.last_loss = result.last_loss
+    record.last_reward = result.last_reward
     record.exit_code = result.exit_code
+    record.message = result.error  # why it did not succeed: in the table and the JSON summary too
 
 
 def _req(method: str, backend_url: str, path: str, body: Any) -> dict[str, Any]:
