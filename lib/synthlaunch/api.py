@@ -114,7 +114,8 @@ class SynthClient:
                 f"{method} {url}: {reason}", method=method, url=url,
                 request_body=redact(json_body),
                 hint="check --backend (BACKEND_BASE_URL) and that the backend is running"
-                     + (" (e.g. `inv local.backend`)" if "127.0.0.1" in url or "localhost" in url else ""),
+                     + (" (nothing listens there on this machine: start one with the local.backend task)"
+                        if reason == "connection refused" and ("127.0.0.1" in url or "localhost" in url) else ""),
             ) from exc
         ok = resp.status_code in expect if expect else 200 <= resp.status_code < 300
         if not ok and resp.status_code not in allow:

@@ -409,7 +409,7 @@ class _Watch:
 
     def policy(self) -> "RetryPolicy":
         return replace(self.streamer.client.policy, attempts=STREAM_ATTEMPTS,
-                       deadline=max(0.0, self.remaining()))
+                       deadline=max(0.0, self.remaining()), retry_refused_loopback=True)
 
     def timeout(self) -> tuple[float, float]:
         """Per-attempt (connect, read) timeouts: the contract's 60 s read, never far past the deadline."""

@@ -70,20 +70,52 @@ def _help(*names: str, **extra: str) -> dict[str, str]:
     return found
 
 
+_WARNED: set[str] = set()
+
+
 def _settings(c: Context) -> dict[str, Any]:
-    """Settings from Invoke's configuration (invoke.yaml: `synthlaunch: {backend: …}`) over `DEFAULTS`."""
+    """Settings from Invoke's configuration (invoke.yaml: `synthlaunch: {backend: …}`) over `DEFAULTS`.
+    An unknown key (`backnd:`) is warned about, once, with the closest known one."""
     try:
         found = dict(c.config.get("synthlaunch", {}) or {})
     except AttributeError:  # a bare Context in tests
         found = {}
+    for key in sorted(set(found) - set(DEFAULTS) - _WARNED):
+        import difflib
+        import sys
+
+        _WARNED.add(key)
+        close = difflib.get_close_matches(key, list(DEFAULTS), n=1)
+        sys.stderr.write(f"warning: {_origin(c, key)}: unknown setting synthlaunch.{key} (ignored)"
+                         + (f"; did you mean {close[0]}?" if close else
+                            f"; known: {', '.join(sorted(DEFAULTS))}") + "\n")
     return {**DEFAULTS, **{k: v for k, v in found.items() if v is not None}}
 
 
+def _origin(c: Context, key: str) -> str:
+    """Where Invoke's configuration got `synthlaunch.<key>`: its environment variable or its file."""
+    config = c.config
+    env_layer = getattr(config, "_env", None) or {}
+    if key in (env_layer.get("synthlaunch") or {}):
+        return f"INVOKE_SYNTHLAUNCH_{key.upper()}"
+    for layer in ("runtime", "project", "user", "system"):
+        data = getattr(config, f"_{layer}", None) or {}
+        if key in (data.get("synthlaunch") or {}):
+            return str(getattr(config, f"_{layer}_path", None) or f"{layer} invoke.yaml")
+    return "invoke configuration"
+
+
 def _pick(value: Any, c: Context, key: str) -> Any:
-    """The flag's value when given, else the invoke.yaml setting, else `settings.DEFAULTS`."""
+    """The flag's value when given, else the invoke.yaml setting, else `settings.DEFAULTS`. A backend from
+    the configuration carries its origin (`backend_url.Sourced`) for the source line."""
     if value is not None:
         return value
-    return _settings(c).get(key)
+    found = _settings(c).get(key)
+    if key == "backend" and isinstance(found, str) and found:
+        from .backend_url import Sourced
+
+        return Sourced(found, _origin(c, key))
+    return found
 
 
 def _positional(value: Any, task_name: str, what: str) -> Any:
