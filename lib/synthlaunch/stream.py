@@ -62,8 +62,8 @@ def exit_code_for_status(status: str | None) -> int:
     return EXIT_OK if status in SUCCESS_STATUSES else EXIT_JOB_FAILED
 
 
-def kind_of(job: Any, prefix: str) -> str:
-    """`rl` or `sft`: from the job record's type when it says, else from the path it was found on."""
+def declared_kind(job: Any) -> str | None:
+    """`rl` or `sft` when the job record's type says which; None when it does not."""
     if isinstance(job, dict):
         for key in ("job_type", "type", "training_type"):
             value = str(job.get(key) or "").lower()
@@ -71,7 +71,12 @@ def kind_of(job: Any, prefix: str) -> str:
                 return "rl"
             if value.startswith("sft") or value in ("fft", "lora", "qlora"):
                 return "sft"
-    return "rl" if prefix == "rl" else "sft"
+    return None
+
+
+def kind_of(job: Any, prefix: str) -> str:
+    """`rl` or `sft`: from the job record's type when it says, else from the path it was found on."""
+    return declared_kind(job) or ("rl" if prefix == "rl" else "sft")
 
 
 # -- updates -------------------------------------------------------------------------------------
@@ -165,6 +170,8 @@ class JobStreamer:
         self.terminal_event_status: str | None = None
         #: True when the last events or metrics page was full (more is waiting: poll again at once)
         self.behind = False
+        #: (given, actual) when the job's record contradicts the kind we were told (`--type`)
+        self.kind_mismatch: tuple[str, str] | None = None
 
     # -- requests ------------------------------------------------------------------------------
 
@@ -172,6 +179,10 @@ class JobStreamer:
         """Find the job (RL: `rl`, then `learning` on 404; SFT: `learning`); sets prefix and kind."""
         prefix, job = self.client.find_job(self.job_id, self.kind, policy=policy, timeout=timeout)
         self.prefix = prefix
+        declared = declared_kind(job)
+        if self.kind and declared and declared != self.kind:  # `--type sft` on an RL job: the record wins
+            self.kind_mismatch = (self.kind, declared)
+            self.kind = declared
         self.kind = self.kind or kind_of(job, prefix)
         self.job = job if isinstance(job, dict) else {}
         return self.job
@@ -382,6 +393,7 @@ class _Watch:
         self.started = clock()
         self.trouble_since: float | None = None
         self.outage_announced = False
+        self.kind_noticed = False
 
     # outage bookkeeping, fed by the retry events of this watch's own view of the client
     def on_retry(self, event: "RetryEvent") -> None:
@@ -460,6 +472,13 @@ class _Watch:
             self._round(lambda: streamer.poll(self.policy(), self.timeout()))
             if getattr(self.renderer, "kind", "") is None:  # discovered on the first round
                 self.renderer.kind = streamer.kind  # type: ignore[attr-defined]
+            if streamer.kind_mismatch and not self.kind_noticed:
+                self.kind_noticed = True
+                given, actual = streamer.kind_mismatch
+                self.renderer.notice(f"job {streamer.job_id} is an {actual.upper()} job, not {given.upper()} "
+                                     f"(--type {given}); showing it as {actual.upper()}", warning=True)
+                if hasattr(self.renderer, "kind"):
+                    self.renderer.kind = actual
             self.renderer.flush()
             if streamer.terminal:
                 break

@@ -8,7 +8,7 @@ from ..clients import synth_client
 from ..console import Output
 from ..errors import BackendError
 from ..flags import parse_choice, parse_float, parse_int
-from ..jobtypes import JOB_TYPES
+from ..jobtypes import JOB_STATUSES, JOB_TYPES
 from ..render import STREAM_FORMATS
 from ..settings import DEFAULTS
 
@@ -50,6 +50,7 @@ def run_jobs(out: Output, *, status: str | None = None, type_: str | None = None
     from ..render.tables import JOB_COLUMNS, job_row
 
     job_type = _job_type(type_)
+    status = None if status in (None, "") else parse_choice(status, "status", JOB_STATUSES)
     count = parse_int(limit, "limit", minimum=1)
     client = synth_client(out, backend=backend, env_files=env_files, allow_insecure_http=allow_insecure_http)
     jobs = [j for j in client.list_jobs(status=status, job_type=job_type, created_after=created_after,
