@@ -61,6 +61,7 @@ COMMON_HELP = {
     "force_upload": "upload even when the same dataset was uploaded to this backend before",
     "cancel_on_interrupt": "on Ctrl-C cancel the job instead of leaving it running",
     "job_id": "the job id",
+    "strict": "unknown keys and sections in configs, and dubious dataset lines, are errors instead of warnings",
 }
 
 
@@ -149,7 +150,7 @@ TRAIN_HELP = _help("config", "type_", "env_file", "task_url", "dataset", "backen
                    "allow_experimental", "no_allow_experimental", "idempotency", "poll", "poll_timeout",
                    "poll_interval", "stream_format", "examples", "dry_run", "json", "no_input", "yes",
                    "keep_going", "debug", "quiet", "verbose", "allow_insecure_http", "force_upload",
-                   "cancel_on_interrupt")
+                   "cancel_on_interrupt", "strict")
 
 
 @task(iterable=["config", "env_file"], help=TRAIN_HELP, auto_shortflags=False)
@@ -159,7 +160,7 @@ def train(c, config=None, type_="auto", env_file=None, task_url=None, dataset=No
           poll=True, poll_timeout=None, poll_interval=None, stream_format=None, examples=None,
           dry_run=False, json=False, no_input=False, yes=False, keep_going=False, debug=False,
           quiet=False, verbose=False, allow_insecure_http=False, force_upload=False,
-          cancel_on_interrupt=False):
+          cancel_on_interrupt=False, strict=False):
     """Validate config(s), resolve credentials, preflight or upload, create the job and stream it."""
     from .commands.train import run_train
 
@@ -172,7 +173,7 @@ def train(c, config=None, type_="auto", env_file=None, task_url=None, dataset=No
          poll_interval=_pick(poll_interval, c, "poll_interval"),
          stream_format=_pick(stream_format, c, "stream_format"), examples=examples,
          dry_run=dry_run, yes=yes, keep_going=keep_going, allow_insecure_http=allow_insecure_http,
-         force_upload=force_upload, cancel_on_interrupt=cancel_on_interrupt)
+         force_upload=force_upload, cancel_on_interrupt=cancel_on_interrupt, strict=strict)
 
 
 @task(iterable=["config", "env_file"], auto_shortflags=False,
@@ -194,10 +195,11 @@ def preflight(c, config=None, task_url=None, backend=None, env_file=None, json=F
 
 @task(iterable=["config"], auto_shortflags=False,
       help=_help("config", "type_", "dataset", "model", "allow_experimental", "no_allow_experimental",
-                 "json", "debug", "quiet", "examples", "no_input"))
+                 "json", "debug", "quiet", "examples", "no_input", "strict"))
 @with_exit_codes(EXIT_OK, EXIT_INVALID_INPUT)
 def validate(c, config=None, type_="auto", dataset=None, model=None, allow_experimental=False,
-             no_allow_experimental=False, examples=None, json=False, debug=False, quiet=False, no_input=False):
+             no_allow_experimental=False, examples=None, json=False, debug=False, quiet=False, no_input=False,
+             strict=False):
     """Validate configs and the datasets they name, without any network.
 
     Without --config: discovered configs, picked by number on a terminal (an error listing them otherwise).
@@ -207,7 +209,7 @@ def validate(c, config=None, type_="auto", dataset=None, model=None, allow_exper
     _run(run_validate, json=json, quiet=quiet, debug=debug, no_input=no_input,
          configs=list(config or []), type_=type_, dataset=dataset, model=model,
          allow_experimental=allow_experimental, no_allow_experimental=no_allow_experimental,
-         examples=examples)
+         examples=examples, strict=strict)
 
 
 @task(iterable=["env_file"], auto_shortflags=False,

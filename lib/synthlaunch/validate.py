@@ -54,7 +54,7 @@ def check_dataset(path: Path, *, examples: int | None = None) -> list[Problem]:
 
 def validate_one(path: Path, *, type_: str = "auto", dataset: str | None = None, model: str | None = None,
                  allow_experimental: bool | None = None, examples: int | None = None,
-                 env: Any = None) -> ConfigReport:
+                 env: Any = None, strict: bool = False) -> ConfigReport:
     """Validate one config and the datasets it names; never raises for an invalid input."""
     import os
 
@@ -63,7 +63,8 @@ def validate_one(path: Path, *, type_: str = "auto", dataset: str | None = None,
     report = ConfigReport(path=str(path))
     try:
         cfg = load_and_validate(path, type_override=type_, model=model, dataset=dataset,
-                                allow_experimental=allow_experimental, env=os.environ if env is None else env)
+                                allow_experimental=allow_experimental, env=os.environ if env is None else env,
+                                strict=strict)
     except ConfigError as exc:
         report.type = getattr(exc, "config_type", None)
         report.errors = list(exc.problems)
@@ -73,7 +74,8 @@ def validate_one(path: Path, *, type_: str = "auto", dataset: str | None = None,
     report.warnings = list(cfg.warnings)
     if cfg.type == "sft":
         _, dropped = build_sft_body(cfg, training_file_id=None, model=model)
-        report.warnings += dropped
+        said = {w.key for w in report.warnings} | {e.key for e in report.errors}
+        report.warnings += [d for d in dropped if d.key not in said]  # the schema may have said it already
         for dataset_path, limit in ((cfg.dataset_path, examples), (cfg.validation_path, None)):
             if dataset_path is not None:
                 report.errors += check_dataset(dataset_path, examples=limit)

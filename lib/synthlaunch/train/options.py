@@ -38,6 +38,7 @@ class TrainOptions:
     allow_insecure_http: bool = False
     force_upload: bool = False
     cancel_on_interrupt: bool = False
+    strict: bool = False
     environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
 
     @classmethod
@@ -48,7 +49,8 @@ class TrainOptions:
                    poll_timeout: Any = None, poll_interval: Any = None, stream_format: str | None = None,
                    examples: Any = None, dry_run: bool = False, yes: bool = False, keep_going: bool = False,
                    allow_insecure_http: bool = False, force_upload: bool = False,
-                   cancel_on_interrupt: bool = False, environ: Mapping[str, str] | None = None) -> "TrainOptions":
+                   cancel_on_interrupt: bool = False, strict: bool = False,
+                   environ: Mapping[str, str] | None = None) -> "TrainOptions":
         if allow_experimental and no_allow_experimental:
             raise UsageError("--allow-experimental and --no-allow-experimental contradict each other; pass one")
         if idempotency is not None and not str(idempotency).strip():
@@ -65,7 +67,7 @@ class TrainOptions:
             stream_format=parse_choice(stream_format or DEFAULTS["stream_format"], "stream-format", STREAM_FORMATS),
             examples=None if examples is None else parse_int(examples, "examples", minimum=1),
             dry_run=dry_run, yes=yes, keep_going=keep_going, allow_insecure_http=allow_insecure_http,
-            force_upload=force_upload, cancel_on_interrupt=cancel_on_interrupt,
+            force_upload=force_upload, cancel_on_interrupt=cancel_on_interrupt, strict=strict,
             environ=os.environ if environ is None else environ,
         )
 

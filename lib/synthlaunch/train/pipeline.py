@@ -43,7 +43,8 @@ def run_one(out: Output, path: Path, opts: TrainOptions, record: RunRecord, *, i
     from ..config import load_and_validate
 
     cfg = load_and_validate(path, type_override=opts.type_, model=opts.model,
-                            dataset=opts.dataset, allow_experimental=opts.allow_experimental, env=opts.environ)
+                            dataset=opts.dataset, allow_experimental=opts.allow_experimental, env=opts.environ,
+                            strict=opts.strict)
     record.type = cfg.type
     for warning in cfg.warnings:
         record.warnings.append(warning)
@@ -217,7 +218,10 @@ def _run_sft(out: Output, cfg: "LoadedConfig", opts: TrainOptions, env: "Resolve
     from ..submissions import fingerprint
 
     preview, dropped = build_sft_body(cfg, training_file_id=None, model=opts.model)
+    said = {w.key for w in record.warnings}
     for warning in dropped:
+        if warning.key in said:  # the config's own check said it already: once is enough
+            continue
         record.warnings.append(warning)
         out.warn(str(warning))
     fp = fingerprint(env.backend_url, preview, f"{datasets.fingerprint}:{opts.examples}")
