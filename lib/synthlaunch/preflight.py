@@ -109,6 +109,16 @@ def _host(url: str) -> str:
         return url
 
 
+def unreachable_task_url(task_url: str, backend_url: str) -> str | None:
+    """A warning when the task app is on this machine (loopback) but the backend is not: the backend's
+    `verify_task_app` and its rollouts cannot reach it."""
+    if not (is_loopback(task_url) and not is_loopback(backend_url)):
+        return None
+    return (f"the task URL {task_url} is on this machine, but the backend at {_host(backend_url)} is not: it "
+            "cannot reach it. Expose the task app at a public URL (e.g. a tunnel such as `cloudflared tunnel "
+            "--url` or `ngrok http`) and pass that with --task-url")
+
+
 def is_loopback(url: str) -> bool:
     """True when the URL's host is this machine (localhost, 127.x, ::1)."""
     from .transport import is_loopback_host

@@ -52,6 +52,20 @@ def check_dataset(path: Path, *, examples: int | None = None) -> list[Problem]:
     return []
 
 
+def _content(report: ConfigReport, path: Path, limit: int | None, *, strict: bool) -> None:
+    """Dubious dataset lines (role `usr`, no assistant turn, empty reply; warnings, errors with --strict)
+    and an `--examples` larger than the dataset."""
+    from .dataset import content_warnings, validate_dataset
+
+    dubious = content_warnings(path, limit=limit)
+    (report.errors if strict else report.warnings).extend(dubious)
+    if limit is not None:
+        count = validate_dataset(path, limit=limit).examples
+        if count < limit:
+            report.warnings.append(Problem(f"--examples {limit}, but the dataset has only {count} example(s): "
+                                           f"all {count} are used", path=str(path)))
+
+
 def validate_one(path: Path, *, type_: str = "auto", dataset: str | None = None, model: str | None = None,
                  allow_experimental: bool | None = None, examples: int | None = None,
                  env: Any = None, strict: bool = False) -> ConfigReport:
@@ -78,7 +92,10 @@ def validate_one(path: Path, *, type_: str = "auto", dataset: str | None = None,
         report.warnings += [d for d in dropped if d.key not in said]  # the schema may have said it already
         for dataset_path, limit in ((cfg.dataset_path, examples), (cfg.validation_path, None)):
             if dataset_path is not None:
-                report.errors += check_dataset(dataset_path, examples=limit)
+                found = check_dataset(dataset_path, examples=limit)
+                report.errors += found
+                if not found:
+                    _content(report, dataset_path, limit, strict=strict)
     elif examples is not None:
         report.warnings.append(Problem("--examples applies to SFT configs only; ignored for this RL config",
                                        path=str(path)))

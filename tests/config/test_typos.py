@@ -72,3 +72,16 @@ def test_validate_strict_and_type_mismatch_on_the_command_line(tmp_path) -> None
     assert mismatch.returncode == 2
     assert "(SFT)" in mismatch.stderr and "--type rl was given, but this is an SFT config" in mismatch.stderr
     assert "unknown type" not in mismatch.stderr
+
+
+def test_a_loopback_task_url_with_a_remote_backend_is_warned_with_a_tunnel(tmp_path) -> None:
+    env = {**os.environ, "CI": "true", "SYNTHLAUNCH_STATE_DIR": str(tmp_path / "state")}
+    done = subprocess.run([str(BIN / "synthlaunch"), "train", "configs/rl/demo.toml", "--dry-run",
+                           "--backend", "https://backend.example.com"], cwd=REPO, env=env, capture_output=True,
+                          text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert done.returncode == 0, done.stderr
+    assert "warning: the task URL http://127.0.0.1:8001 is on this machine" in done.stderr and "tunnel" in done.stderr
+    local = subprocess.run([str(BIN / "synthlaunch"), "train", "configs/rl/demo.toml", "--dry-run",
+                            "--backend", "http://127.0.0.1:8000"], cwd=REPO, env=env, capture_output=True,
+                           text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert "on this machine" not in local.stderr

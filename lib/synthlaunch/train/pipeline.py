@@ -89,6 +89,17 @@ def _validate_datasets(out: Output, cfg: "LoadedConfig", opts: TrainOptions) -> 
     training = validate_with_progress(out, cfg.dataset_path, limit=opts.examples)
     scope = f"first {training.examples} examples checked" if opts.examples else f"{training.examples} examples"
     out.info(f"dataset {cfg.dataset_path}: {scope}, {training.bytes} bytes")
+    if opts.examples is not None and training.examples < opts.examples:
+        out.warn(f"--examples {opts.examples}, but {cfg.dataset_path} has only {training.examples} example(s): "
+                 f"all {training.examples} are used")
+    from ..dataset import content_warnings
+
+    dubious = content_warnings(cfg.dataset_path, limit=opts.examples)
+    if dubious and opts.strict:
+        raise DatasetError(dubious, header=f"{cfg.dataset_path}: dubious examples (errors with --strict)",
+                           hint="fix these lines, or drop --strict to train with them")
+    for problem in dubious:
+        out.warn(str(problem))
     validation = None
     if cfg.validation_path is not None:
         if cfg.validation_path.exists():
@@ -174,6 +185,11 @@ def _run_rl(out: Output, cfg: "LoadedConfig", opts: TrainOptions, env: "Resolved
             raise EnvError(f"{cfg.path}: no task app URL: pass --task-url, set TASK_APP_URL, "
                            "or set [services].task_url in the config")
         task_url = "<TASK_APP_URL>"
+    from ..preflight import unreachable_task_url
+
+    unreachable = unreachable_task_url(task_url, env.backend_url) if chosen else None
+    if unreachable:
+        out.warn(unreachable)
     body = build_rl_body(cfg, task_url=task_url, backend_url=env.backend_url, model=opts.model)
     fp = fingerprint(env.backend_url, body)
     key, forget = (explicit_key, lambda: None) if opts.dry_run else _key(out, opts, fp, explicit_key)
