@@ -96,8 +96,9 @@ RetryHook = Callable[[RetryEvent], None]
 
 
 def log_retry(event: RetryEvent) -> None:
-    """The default of every `on_retry`: one line on the `synthlaunch.http` logger."""
-    log.warning(event.describe())
+    """The default of every `on_retry`: one line on the `synthlaunch.http` logger (info: `--quiet` hides it;
+    what finally failed is reported as the error)."""
+    log.info(event.describe())
 
 
 def make_session(headers: dict[str, str] | None = None) -> "requests.Session":

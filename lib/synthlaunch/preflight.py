@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Literal
 from urllib.parse import urlsplit
 
+from .console import command_name
 from .errors import BackendError, BackendUnreachable, PreflightError, UsageError
 from .http import RetryEvent, RetryHook, RetryPolicy, log_retry
 from .redact import mask
@@ -256,7 +257,7 @@ def transport_diagnostic(url: str, base_url: str, reason: str) -> tuple[str, str
     host = _host(url)
     if reason == "connection refused":
         return (f"nothing is listening at {base_url} (connection refused)",
-                "start the task app, e.g. `inv local.task-app`, or fix the task URL")
+                f"start the task app, e.g. `{command_name()} local.task-app`, or fix the task URL")
     if reason == "DNS lookup failed":
         return (f"the host name {host!r} could not be resolved (DNS lookup failed)",
                 "check the task URL for typos, and that this machine can resolve it")

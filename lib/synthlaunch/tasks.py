@@ -177,18 +177,18 @@ def train(c, config=None, type_="auto", env_file=None, task_url=None, dataset=No
 
 
 @task(iterable=["config", "env_file"], auto_shortflags=False,
-      help=_help("config", "task_url", "backend", "env_file", "json", "no_input", "debug", "quiet",
+      help=_help("config", "task_url", "backend", "env_file", "json", "no_input", "debug", "quiet", "verbose",
                  "allow_insecure_http"))
 @with_exit_codes(EXIT_OK, EXIT_INVALID_INPUT, EXIT_PREFLIGHT_FAILED, EXIT_BACKEND)
 def preflight(c, config=None, task_url=None, backend=None, env_file=None, json=False, no_input=False,
-              debug=False, quiet=False, allow_insecure_http=False):
+              debug=False, quiet=False, verbose=False, allow_insecure_http=False):
     """Check that the backend can reach the RL task app and that the task app accepts your key.
 
     Runs backend verify_task_app, task app /health and /task_info concurrently.
     """
     from .commands.preflight import run_preflight
 
-    _run(run_preflight, json=json, quiet=quiet, no_input=no_input, debug=debug,
+    _run(run_preflight, json=json, quiet=quiet, verbose=verbose, no_input=no_input, debug=debug,
          configs=list(config or []), task_url=task_url, backend=_pick(backend, c, "backend"),
          env_files=list(env_file or []), allow_insecure_http=allow_insecure_http)
 
@@ -213,18 +213,19 @@ def validate(c, config=None, type_="auto", dataset=None, model=None, allow_exper
 
 
 @task(iterable=["env_file"], auto_shortflags=False,
-      help=_help("backend", "env_file", "json", "force_upload", "no_input", "debug", "quiet",
+      help=_help("backend", "env_file", "json", "force_upload", "no_input", "debug", "quiet", "verbose",
                  "allow_insecure_http", path="the JSONL dataset to validate and upload",
                  examples="upload only the first N examples (a temporary copy named <stem>.head<N>.jsonl)",
                  idempotency="Idempotency-Key for the upload (default: derived from the file's sha256, size "
                              "and name, so a retried or repeated upload makes one file)"))
 @with_exit_codes(EXIT_OK, EXIT_INVALID_INPUT, EXIT_BACKEND)
 def upload_dataset(c, path, examples=None, backend=None, env_file=None, json=False, force_upload=False,
-                   idempotency=None, no_input=False, debug=False, quiet=False, allow_insecure_http=False):
+                   idempotency=None, no_input=False, debug=False, quiet=False, verbose=False,
+                   allow_insecure_http=False):
     """Validate a chat JSONL dataset and upload it (deduplicated); prints file id, sha256, examples, bytes."""
     from .commands.upload import run_upload_dataset
 
-    _run(run_upload_dataset, json=json, quiet=quiet, no_input=no_input, debug=debug,
+    _run(run_upload_dataset, json=json, quiet=quiet, verbose=verbose, no_input=no_input, debug=debug,
          path=_positional(path, "upload-dataset", "path"), examples=examples, backend=_pick(backend, c, "backend"),
          env_files=list(env_file or []),
          force_upload=force_upload, idempotency=idempotency, allow_insecure_http=allow_insecure_http)
