@@ -530,13 +530,16 @@ def watch_job(client: "SynthClient", job_id: str, *, kind: str | None, renderer:
                          error=error, last_reward=streamer.last_reward)
 
     failure: SynthlaunchError | None = None
+    interrupted = False
     with renderer:
         try:
             watch.run()
         except KeyboardInterrupt:
-            failure = _interrupted(client, streamer, renderer, cancel_on_interrupt)
+            interrupted = True
         except SynthlaunchError as exc:
             failure = exc
+    if interrupted:  # after the renderer's last frame: the reattach/cancel hints are the last lines
+        failure = _interrupted(client, streamer, renderer, cancel_on_interrupt)
     if failure is not None:
         if not failure.reported:
             renderer.report(failure)
