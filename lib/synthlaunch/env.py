@@ -311,9 +311,8 @@ def resolve_env(out: Output, *, required: list[str], env_files: Iterable[str | o
 
     lines = [f"{key}: {_shown(key, values[key])} (from {sources[key]})" for key in required]
     lines.append(f"backend: {backend.url} (from {backend.source})")
-    if out.verbose or typed or _first_shown(lines, environ):
-        for line in lines:
-            out.info(line)
+    for line in (lines if out.verbose or typed else _first_shown(lines, environ)):
+        out.info(line)
     return ResolvedEnv(values=values, sources=sources, backend_url=backend.url, env_file=chosen,
                        backend_source=backend.source, typed=typed, saved=saved,
                        allow_insecure_http=allow_insecure_http)
@@ -324,26 +323,26 @@ SHOWN_SOURCES_FILE = "sources-shown.json"
 MAX_SHOWN_SOURCES = 200
 
 
-def _first_shown(lines: list[str], environ: Mapping[str, str] | None) -> bool:
-    """True the first time these source lines (masked values and sources) are to be shown; recorded then.
-    A changed source or key shows them again; `--verbose` always does. Unrecordable: shown."""
+def _first_shown(lines: list[str], environ: Mapping[str, str] | None) -> list[str]:
+    """The source lines (masked values and sources) not shown before; recorded as shown now. A changed
+    source, key or backend shows its line again; `--verbose` shows them all. Unrecordable: all shown."""
     import hashlib
 
     from .atomic import read_json_file, write_json_file
     from .paths import state_dir
 
-    digest = hashlib.sha256("\n".join(lines).encode()).hexdigest()[:32]
+    digests = {line: hashlib.sha256(line.encode()).hexdigest()[:32] for line in lines}
     try:
         path = state_dir(environ) / SHOWN_SOURCES_FILE
         seen = read_json_file(path, [])
         seen = [d for d in seen if isinstance(d, str)] if isinstance(seen, list) else []
-        if digest in seen:
-            return False
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_json_file(path, (seen + [digest])[-MAX_SHOWN_SOURCES:])
+        fresh = [line for line in lines if digests[line] not in seen]
+        if fresh:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_json_file(path, (seen + [digests[line] for line in fresh])[-MAX_SHOWN_SOURCES:])
     except (OSError, ValueError):
-        return True
-    return True
+        return lines
+    return fresh
 
 
 def header_value_problem(value: str) -> str | None:

@@ -292,4 +292,4 @@ def test_source_lines_are_shown_once_then_only_with_verbose(home):
     assert texts[2] == texts[0]
     out, stdout, _ = make_out()
     resolve_env(out, required=["SYNTH_API_KEY"], environ={**environ, "BACKEND_BASE_URL": "http://127.0.0.1:9"})
-    assert "backend: http://127.0.0.1:9/api (from BACKEND_BASE_URL (shell))" in stdout.getvalue()  # changed: shown
+    assert stdout.getvalue() == "backend: http://127.0.0.1:9/api (from BACKEND_BASE_URL (shell))\n"  # only the changed line

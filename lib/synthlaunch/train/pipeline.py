@@ -88,7 +88,8 @@ def _validate_datasets(out: Output, cfg: "LoadedConfig", opts: TrainOptions) -> 
     # with --examples only the first N lines are read: the cost does not grow with the file
     training = validate_with_progress(out, cfg.dataset_path, limit=opts.examples)
     scope = f"first {training.examples} examples checked" if opts.examples else f"{training.examples} examples"
-    out.info(f"dataset {cfg.dataset_path}: {scope}, {training.bytes} bytes")
+    # the upload line says it again (examples, bytes): here only in a dry run, or with --verbose
+    (out.info if opts.dry_run else out.detail)(f"dataset {cfg.dataset_path}: {scope}, {training.bytes} bytes")
     if opts.examples is not None and training.examples < opts.examples:
         out.warn(f"--examples {opts.examples}, but {cfg.dataset_path} has only {training.examples} example(s): "
                  f"all {training.examples} are used")
@@ -132,10 +133,13 @@ def _confirm(out: Output, opts: TrainOptions, settings: list[tuple[str, str]],
     said no. Either way out (no, or Ctrl-C at the question) nothing was sent, so `forget` drops the
     pending-submission record made for this run: the next run is a new submission, not a "reuse"."""
     width = max(len(name) for name, _ in settings)
-    out.info("Effective settings:")
+    asking = not (opts.dry_run or opts.yes or not out.interactive)
+    # shown where they matter: before the question, and in a dry run; otherwise with --verbose
+    show = out.info if asking or opts.dry_run else out.detail
+    show("Effective settings:")
     for name, value in settings:
-        out.info(f"  {name.ljust(width)}  {value}")
-    if opts.dry_run or opts.yes or not out.interactive:
+        show(f"  {name.ljust(width)}  {value}")
+    if not asking:
         return True
     from ..prompts import confirm
 
