@@ -114,7 +114,8 @@ class SynthClient:
                 f"{method} {url}: {reason}", method=method, url=url,
                 request_body=redact(json_body),
                 hint="check --backend (BACKEND_BASE_URL) and that the backend is running"
-                     + (" (e.g. `inv local.backend`)" if "127.0.0.1" in url or "localhost" in url else ""),
+                     + (" (nothing listens there on this machine: start one with the local.backend task)"
+                        if reason == "connection refused" and ("127.0.0.1" in url or "localhost" in url) else ""),
             ) from exc
         ok = resp.status_code in expect if expect else 200 <= resp.status_code < 300
         if not ok and resp.status_code not in allow:
@@ -123,9 +124,11 @@ class SynthClient:
             message = f"{method} {url} answered HTTP {resp.status_code}"
             if isinstance(detail, str):
                 message += f": {detail}"
+            hint = hint_for_status(resp.status_code, body)
+            if resp.status_code == 409 and "Idempotency-Key" not in (kwargs.get("headers") or {}):
+                hint = "the backend refused this in the current state of the object; its detail above says why"
             raise BackendError(redact(message), method=method, url=url, status=resp.status_code,
-                               request_body=redact(json_body), response_body=redact(body),
-                               hint=hint_for_status(resp.status_code, body))
+                               request_body=redact(json_body), response_body=redact(body), hint=hint)
         return resp
 
     def _json(self, method: str, path: str, **kwargs: Any) -> Any:
@@ -140,8 +143,8 @@ class SynthClient:
 
     def create_rl_job(self, body: dict[str, Any], *, idempotency_key: str) -> dict[str, Any]:
         """`POST /api/rl/jobs`: create an RL job. Always carries an Idempotency-Key, so retries create one job."""
-        return self._json("POST", "rl/jobs", json_body=body, timeout=TIMEOUT_JSON_POST,
-                          headers={"Idempotency-Key": idempotency_key})
+        return _creation(self._send("POST", "rl/jobs", json_body=body, timeout=TIMEOUT_JSON_POST,
+                                    headers={"Idempotency-Key": idempotency_key}))
 
     # -- files: upload, read, list ------------------------------------------------------------
 
@@ -200,8 +203,8 @@ class SynthClient:
 
     def create_sft_job(self, body: dict[str, Any], *, idempotency_key: str) -> dict[str, Any]:
         """`POST /api/learning/jobs`: create an SFT job (not started yet)."""
-        return self._json("POST", "learning/jobs", json_body=body, timeout=TIMEOUT_JSON_POST,
-                          headers={"Idempotency-Key": idempotency_key})
+        return _creation(self._send("POST", "learning/jobs", json_body=body, timeout=TIMEOUT_JSON_POST,
+                                    headers={"Idempotency-Key": idempotency_key}))
 
     def start_sft_job(self, job_id: str) -> dict[str, Any]:
         """`POST /api/learning/jobs/{id}/start`: start a created SFT job. Starting twice is harmless: retried."""
@@ -289,6 +292,15 @@ class SynthClient:
             if len(batch) < page or not steps or max(steps) <= after:
                 return points
             after = max(steps)
+
+
+def _creation(resp: "requests.Response") -> Any:
+    """A creation answer; `idempotent_replayed: True` added when the backend says (`Idempotent-Replayed:
+    true`) that it returned the object an earlier request with this Idempotency-Key created."""
+    body = response_json(resp)
+    if isinstance(body, dict) and resp.headers.get("Idempotent-Replayed", "").strip().lower() == "true":
+        body = {**body, "idempotent_replayed": True}
+    return body
 
 
 def job_id_of(body: Any) -> str | None:

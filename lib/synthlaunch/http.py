@@ -16,6 +16,7 @@ import random
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Literal
+from urllib.parse import urlsplit
 
 from . import __version__
 
@@ -39,6 +40,9 @@ class RetryPolicy:
     backoff_base: float = 0.5
     backoff_max: float = 8.0
     retry_after_cap: float = 30.0
+    #: retry a refused connection to a loopback host? Nothing listens there: a one-shot command fails at
+    #: once (say so within a second); a watch, which outlives a restart of a local backend, retries
+    retry_refused_loopback: bool = False
 
 
 DEFAULT_POLICY = RetryPolicy()
@@ -92,8 +96,9 @@ RetryHook = Callable[[RetryEvent], None]
 
 
 def log_retry(event: RetryEvent) -> None:
-    """The default of every `on_retry`: one line on the `synthlaunch.http` logger."""
-    log.warning(event.describe())
+    """The default of every `on_retry`: one line on the `synthlaunch.http` logger (info: `--quiet` hides it;
+    what finally failed is reported as the error)."""
+    log.info(event.describe())
 
 
 def make_session(headers: dict[str, str] | None = None) -> "requests.Session":
@@ -285,8 +290,15 @@ def request(
             call_kwargs["data"] = data_factory()
         return session.request(method, url, **call_kwargs)
 
-    retry_exc = retry_if_exception(lambda e: safe_to_retry and _retryable_exception(e)) if safe_to_retry \
-        else retry_if_exception(lambda e: _retryable_exception(e) and never_sent(e))
+    from .transport import is_loopback_host
+
+    if not policy.retry_refused_loopback and is_loopback_host(urlsplit(url).hostname):
+        retryable: Callable[[BaseException], bool] = \
+            lambda e: _retryable_exception(e) and failure_kind(e) != "refused"  # noqa: E731
+    else:
+        retryable = _retryable_exception
+    retry_exc = retry_if_exception(lambda e: safe_to_retry and retryable(e)) if safe_to_retry \
+        else retry_if_exception(lambda e: retryable(e) and never_sent(e))
     retrying = Retrying(
         stop=stop_after_attempt(policy.attempts) | stop_after_delay(policy.deadline) | stop_when(stop_at_deadline),
         wait=wait,

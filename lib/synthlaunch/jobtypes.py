@@ -9,3 +9,6 @@ JobType = Literal["rl", "sft"]
 JOB_TYPES: tuple[str, ...] = ("rl", "sft")
 #: `--type` choices of commands that read a config (`auto` infers it)
 TYPE_CHOICES: tuple[str, ...] = ("auto", *JOB_TYPES)
+#: job statuses a backend reports (`jobs --status` accepts these; anything else is a typo, not "no jobs")
+JOB_STATUSES: tuple[str, ...] = ("created", "queued", "pending", "running", "succeeded", "completed", "failed",
+                                 "cancelled", "canceled")

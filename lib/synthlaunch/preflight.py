@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Literal
 from urllib.parse import urlsplit
 
+from .console import command_name
 from .errors import BackendError, BackendUnreachable, PreflightError, UsageError
 from .http import RetryEvent, RetryHook, RetryPolicy, log_retry
 from .redact import mask
@@ -107,6 +108,16 @@ def _host(url: str) -> str:
         return urlsplit(url).hostname or url
     except ValueError:
         return url
+
+
+def unreachable_task_url(task_url: str, backend_url: str) -> str | None:
+    """A warning when the task app is on this machine (loopback) but the backend is not: the backend's
+    `verify_task_app` and its rollouts cannot reach it."""
+    if not (is_loopback(task_url) and not is_loopback(backend_url)):
+        return None
+    return (f"the task URL {task_url} is on this machine, but the backend at {_host(backend_url)} is not: it "
+            "cannot reach it. Expose the task app at a public URL (e.g. a tunnel such as `cloudflared tunnel "
+            "--url` or `ngrok http`) and pass that with --task-url")
 
 
 def is_loopback(url: str) -> bool:
@@ -246,7 +257,7 @@ def transport_diagnostic(url: str, base_url: str, reason: str) -> tuple[str, str
     host = _host(url)
     if reason == "connection refused":
         return (f"nothing is listening at {base_url} (connection refused)",
-                "start the task app, e.g. `inv local.task-app`, or fix the task URL")
+                f"start the task app, e.g. `{command_name()} local.task-app`, or fix the task URL")
     if reason == "DNS lookup failed":
         return (f"the host name {host!r} could not be resolved (DNS lookup failed)",
                 "check the task URL for typos, and that this machine can resolve it")

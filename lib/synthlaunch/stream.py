@@ -63,8 +63,8 @@ def exit_code_for_status(status: str | None) -> int:
     return EXIT_OK if status in SUCCESS_STATUSES else EXIT_JOB_FAILED
 
 
-def kind_of(job: Any, prefix: str) -> str:
-    """`rl` or `sft`: from the job record's type when it says, else from the path it was found on."""
+def declared_kind(job: Any) -> str | None:
+    """`rl` or `sft` when the job record's type says which; None when it does not."""
     if isinstance(job, dict):
         for key in ("job_type", "type", "training_type"):
             value = str(job.get(key) or "").lower()
@@ -72,7 +72,12 @@ def kind_of(job: Any, prefix: str) -> str:
                 return "rl"
             if value.startswith("sft") or value in ("fft", "lora", "qlora"):
                 return "sft"
-    return "rl" if prefix == "rl" else "sft"
+    return None
+
+
+def kind_of(job: Any, prefix: str) -> str:
+    """`rl` or `sft`: from the job record's type when it says, else from the path it was found on."""
+    return declared_kind(job) or ("rl" if prefix == "rl" else "sft")
 
 
 # -- updates -------------------------------------------------------------------------------------
@@ -159,10 +164,15 @@ class JobStreamer:
         self.page_limit = page_limit
         self.events_seen = 0
         self.last_loss: float | None = None
+        self.last_reward: float | None = None
+        #: the message of a failure event (the reason, when the job record does not carry one)
+        self.failure_message: str | None = None
         self.job: dict[str, Any] = {}
         self.terminal_event_status: str | None = None
         #: True when the last events or metrics page was full (more is waiting: poll again at once)
         self.behind = False
+        #: (given, actual) when the job's record contradicts the kind we were told (`--type`)
+        self.kind_mismatch: tuple[str, str] | None = None
 
     # -- requests ------------------------------------------------------------------------------
 
@@ -170,6 +180,10 @@ class JobStreamer:
         """Find the job (RL: `rl`, then `learning` on 404; SFT: `learning`); sets prefix and kind."""
         prefix, job = self.client.find_job(self.job_id, self.kind, policy=policy, timeout=timeout)
         self.prefix = prefix
+        declared = declared_kind(job)
+        if self.kind and declared and declared != self.kind:  # `--type sft` on an RL job: the record wins
+            self.kind_mismatch = (self.kind, declared)
+            self.kind = declared
         self.kind = self.kind or kind_of(job, prefix)
         self.job = job if isinstance(job, dict) else {}
         return self.job
@@ -235,6 +249,7 @@ class JobStreamer:
                 self.terminal_event_status = "succeeded"
             elif etype in FAILURE_EVENTS:
                 self.terminal_event_status = "failed"
+                self.failure_message = str(event.get("message") or "") or self.failure_message
             updates.append(EventSeen(event))
         return updates
 
@@ -259,6 +274,8 @@ class JobStreamer:
             self.cursors.names_at_max_step.add(name)
             if name == LOSS_METRIC and isinstance(point.get("value"), (int, float)):
                 self.last_loss = float(point["value"])
+            elif "reward" in name.lower() and isinstance(point.get("value"), (int, float)):
+                self.last_reward = float(point["value"])
             updates.append(MetricSeen(point))
         return updates
 
@@ -290,7 +307,8 @@ class JobStreamer:
 
 @dataclass
 class JobResult:
-    """How a watched job ended. `exit_code`: 0 succeeded, 1 failed or cancelled."""
+    """How a watched job ended. `exit_code`: 0 succeeded, 1 failed or cancelled; `error` says why it did
+    not succeed (the backend's reason) when it is known."""
 
     job_id: str
     kind: str
@@ -301,6 +319,8 @@ class JobResult:
     exit_code: int
     #: the resulting (fine-tuned) model id of a succeeded job, when the backend names one
     model_id: str | None = None
+    error: str | None = None
+    last_reward: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -311,6 +331,7 @@ class Renderer(Protocol):
 
     def __enter__(self) -> Any: ...
     def __exit__(self, *exc: Any) -> None: ...
+    def job(self, job: dict[str, Any]) -> None: ...
     def status(self, status: str) -> None: ...
     def event(self, event: dict[str, Any]) -> None: ...
     def metric(self, point: dict[str, Any]) -> None: ...
@@ -341,6 +362,19 @@ def reattach_hint(job_id: str, base_url: str | None = None) -> str:
     return f"the job keeps running on the backend; reattach with `{attach}`, or cancel it with `{cancel}`"
 
 
+def failure_reason(job: Any, fallback: str | None = None) -> str | None:
+    """Why a job did not succeed: the record's `error` (text, or an object with a `message`), its
+    `failure_reason`/`status_message`, else `fallback` (a failure event's message)."""
+    if isinstance(job, dict):
+        for key in ("error", "failure_reason", "error_message", "status_message"):
+            value = job.get(key)
+            if isinstance(value, dict):
+                value = value.get("message") or value.get("detail")
+            if isinstance(value, str) and value.strip():
+                return " ".join(value.split())
+    return fallback
+
+
 def job_duration(job: dict[str, Any], fallback: float) -> float:
     """Seconds from the job's `created_at` to its `finished_at`/`completed_at`/`updated_at` when both parse."""
     end = job.get("finished_at") or job.get("completed_at") or job.get("updated_at")
@@ -362,6 +396,7 @@ class _Watch:
         self.started = clock()
         self.trouble_since: float | None = None
         self.outage_announced = False
+        self.kind_noticed = False
 
     # outage bookkeeping, fed by the retry events of this watch's own view of the client
     def on_retry(self, event: "RetryEvent") -> None:
@@ -389,7 +424,7 @@ class _Watch:
 
     def policy(self) -> "RetryPolicy":
         return replace(self.streamer.client.policy, attempts=STREAM_ATTEMPTS,
-                       deadline=max(0.0, self.remaining()))
+                       deadline=max(0.0, self.remaining()), retry_refused_loopback=True)
 
     def timeout(self) -> tuple[float, float]:
         """Per-attempt (connect, read) timeouts: the contract's 60 s read, never far past the deadline."""
@@ -428,12 +463,25 @@ class _Watch:
             self._call_ok()
             return updates
 
+    def _round(self, fn: Callable[[], list[Update]]) -> None:
+        """One poll round: the job record to the renderer (progress), then the updates."""
+        updates = self._guarded(fn)
+        self.renderer.job(self.streamer.job)
+        self._dispatch(updates)
+
     def run(self) -> None:
         streamer = self.streamer
         while True:
-            self._dispatch(self._guarded(lambda: streamer.poll(self.policy(), self.timeout())))
+            self._round(lambda: streamer.poll(self.policy(), self.timeout()))
             if getattr(self.renderer, "kind", "") is None:  # discovered on the first round
                 self.renderer.kind = streamer.kind  # type: ignore[attr-defined]
+            if streamer.kind_mismatch and not self.kind_noticed:
+                self.kind_noticed = True
+                given, actual = streamer.kind_mismatch
+                self.renderer.notice(f"job {streamer.job_id} is an {actual.upper()} job, not {given.upper()} "
+                                     f"(--type {given}); showing it as {actual.upper()}", warning=True)
+                if hasattr(self.renderer, "kind"):
+                    self.renderer.kind = actual
             self.renderer.flush()
             if streamer.terminal:
                 break
@@ -455,7 +503,7 @@ class _Watch:
             if not streamer.behind:
                 break
         if streamer.status not in TERMINAL_STATUSES:
-            self._dispatch(self._guarded(lambda: streamer.poll(self.policy(), self.timeout())))
+            self._round(lambda: streamer.poll(self.policy(), self.timeout()))
             if streamer.status not in TERMINAL_STATUSES and streamer.terminal_event_status:
                 self._dispatch(streamer._status(streamer.terminal_event_status))
 
@@ -477,20 +525,25 @@ def watch_job(client: "SynthClient", job_id: str, *, kind: str | None, renderer:
 
     def result(exit_code: int | None = None) -> JobResult:
         status = streamer.final_status or streamer.status or "unknown"
+        error = None if status in SUCCESS_STATUSES else failure_reason(streamer.job, streamer.failure_message)
         return JobResult(job_id=job_id, kind=streamer.kind or kind or "unknown", status=status,
                          duration=job_duration(streamer.job, time.monotonic() - watch.started),
                          last_loss=streamer.last_loss, events_seen=streamer.events_seen,
                          exit_code=exit_code_for_status(status) if exit_code is None else exit_code,
-                         model_id=result_model_id(streamer.job) if status in SUCCESS_STATUSES else None)
+                         model_id=result_model_id(streamer.job) if status in SUCCESS_STATUSES else None,
+                         error=error, last_reward=streamer.last_reward)
 
     failure: SynthlaunchError | None = None
+    interrupted = False
     with renderer:
         try:
             watch.run()
         except KeyboardInterrupt:
-            failure = _interrupted(client, streamer, renderer, cancel_on_interrupt)
+            interrupted = True
         except SynthlaunchError as exc:
             failure = exc
+    if interrupted:  # after the renderer's last frame: the reattach/cancel hints are the last lines
+        failure = _interrupted(client, streamer, renderer, cancel_on_interrupt)
     if failure is not None:
         if not failure.reported:
             renderer.report(failure)
