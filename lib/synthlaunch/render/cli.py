@@ -4,13 +4,16 @@
     [HH:MM:SS] [12] sft.progress (info): step 3/10
     [HH:MM:SS] train.loss=0.5321 (step=3)
 
-Noisy internal event types (and debug-level events) are hidden unless `--verbose`.
+Noisy internal event types (and debug-level events) are hidden unless `--verbose`. Every string the
+backend supplied (status, type, level, message, metric name, seq, step) is shown on one line with its
+control characters escaped (`console.printable`): it cannot start a fake line of its own.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..console import printable
 from ..timefmt import clock_of
 from .base import BaseRenderer
 
@@ -49,25 +52,31 @@ def format_value(value: Any) -> str:
     return f"{value:.4g}"
 
 
+def _one(value: Any) -> str:
+    return printable(value, one_line=True)
+
+
 def status_line(status: str) -> str:
-    return f"[{clock_of()}] status={status}"
+    return f"[{clock_of()}] status={_one(status)}"
 
 
 def event_line(event: dict[str, Any]) -> str:
     level = event.get("level") or "info"
-    message = str(event.get("message") or "").replace("\n", " ")
-    return f"[{clock_of(event.get('created_at'))}] [{event.get('seq')}] {event.get('type')} ({level}): {message}"
+    message = " ".join(str(event.get("message") or "").split("\n"))
+    return (f"[{clock_of(event.get('created_at'))}] [{_one(event.get('seq'))}] {_one(event.get('type'))} "
+            f"({_one(level)}): {_one(message)}")
 
 
 def metric_line(point: dict[str, Any]) -> str:
-    return (f"[{clock_of(point.get('created_at'))}] {point.get('name')}={format_value(point.get('value'))} "
-            f"(step={point.get('step')})")
+    return (f"[{clock_of(point.get('created_at'))}] {_one(point.get('name'))}="
+            f"{_one(format_value(point.get('value')))} (step={_one(point.get('step'))})")
 
 
 def summary_line(result: "JobResult") -> str:
     """The human summary: job id, status, duration, last loss (one line of an 80-column terminal)."""
     loss = "n/a" if result.last_loss is None else format_value(result.last_loss)
-    return f"job {result.job_id} ({result.kind}) {result.status} in {result.duration:.1f}s · last train.loss={loss}"
+    return (f"job {_one(result.job_id)} ({_one(result.kind)}) {_one(result.status)} in {result.duration:.1f}s"
+            f" · last train.loss={loss}")
 
 
 class CliRenderer(BaseRenderer):
