@@ -116,6 +116,14 @@ def content_type_of(resp: "requests.Response") -> str:
     return value or "no content type"
 
 
+def _seg(value: str) -> str:
+    """An id as one path segment, percent-encoded: an id the backend handed out (`a/../b`, `x?y`)
+    cannot turn into another path or a query on our next request."""
+    from urllib.parse import quote
+
+    return quote(str(value), safe="")
+
+
 def list_in(body: Any, *keys: str) -> list[Any]:
     """The list a list endpoint answered: under the first of `keys` holding one, or the bare body; else []."""
     if isinstance(body, dict):
@@ -288,8 +296,8 @@ class SynthClient:
 
     def get_file(self, file_id: str) -> dict[str, Any] | None:
         """`GET /api/files/{id}`: the file's record, or None when the backend does not know it (404)."""
-        resp = self._send("GET", f"files/{file_id}", allow=(404,), timeout=TIMEOUT_FILE_CHECK)
-        return None if resp.status_code == 404 else self._expect(resp, "GET", f"files/{file_id}", "a JSON object")
+        resp = self._send("GET", f"files/{_seg(file_id)}", allow=(404,), timeout=TIMEOUT_FILE_CHECK)
+        return None if resp.status_code == 404 else self._expect(resp, "GET", f"files/{_seg(file_id)}", "a JSON object")
 
     def list_files(self, *, purpose: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
         """`GET /api/files`: the list is under `files`, `data` or `items`, or bare."""
@@ -305,7 +313,7 @@ class SynthClient:
 
     def start_sft_job(self, job_id: str) -> dict[str, Any]:
         """`POST /api/learning/jobs/{id}/start`: start a created SFT job. Starting twice is harmless: retried."""
-        return self._json("POST", f"learning/jobs/{job_id}/start", json_body={},
+        return self._json("POST", f"learning/jobs/{_seg(job_id)}/start", json_body={},
                           timeout=TIMEOUT_JSON_POST, safe_to_retry=True)
 
     # -- jobs (rows 9–14) -------------------------------------------------------------------
@@ -313,11 +321,11 @@ class SynthClient:
     def get_job(self, prefix: str, job_id: str, *, policy: RetryPolicy | None = None,
                 timeout: Any = None) -> dict[str, Any] | None:
         """`GET /api/{rl|learning}/jobs/{id}`: the job; None on 404. `timeout` overrides the per-attempt one."""
-        resp = self._send("GET", f"{prefix}/jobs/{job_id}", allow=(404,), timeout=timeout or TIMEOUT_STREAM_GET,
+        resp = self._send("GET", f"{prefix}/jobs/{_seg(job_id)}", allow=(404,), timeout=timeout or TIMEOUT_STREAM_GET,
                           policy=policy)
         if resp.status_code == 404:
             return None
-        return self._expect(resp, "GET", f"{prefix}/jobs/{job_id}", "a JSON object")
+        return self._expect(resp, "GET", f"{prefix}/jobs/{_seg(job_id)}", "a JSON object")
 
     def find_job(self, job_id: str, kind: str | None = None,
                  *, policy: RetryPolicy | None = None, timeout: Any = None) -> tuple[str, dict[str, Any]]:
@@ -328,27 +336,27 @@ class SynthClient:
             if job is not None:
                 return prefix, job
         raise BackendError(f"job {job_id} was not found on the backend ({self.base_url})", status=404,
-                           url=self.url(f"{prefixes[-1]}/jobs/{job_id}"), method="GET",
+                           url=self.url(f"{prefixes[-1]}/jobs/{_seg(job_id)}"), method="GET",
                            hint="check the job id and --backend")
 
     def get_events(self, prefix: str, job_id: str, *, since_seq: int = 0, limit: int = 200,
                    policy: RetryPolicy | None = None, timeout: Any = None) -> list[dict[str, Any]]:
         """`GET /api/{rl|learning}/jobs/{id}/events`: events after `since_seq`."""
-        return self._list("GET", f"{prefix}/jobs/{job_id}/events", "events",
+        return self._list("GET", f"{prefix}/jobs/{_seg(job_id)}/events", "events",
                           params={"since_seq": since_seq, "limit": limit},
                           timeout=timeout or TIMEOUT_STREAM_GET, policy=policy)
 
     def get_metrics(self, prefix: str, job_id: str, *, after_step: int = -1, limit: int = 200,
                     policy: RetryPolicy | None = None, timeout: Any = None) -> list[dict[str, Any]]:
         """`GET /api/{rl|learning}/jobs/{id}/metrics`: points after `after_step` (-1 keeps step 0)."""
-        return self._list("GET", f"{prefix}/jobs/{job_id}/metrics", "points",
+        return self._list("GET", f"{prefix}/jobs/{_seg(job_id)}/metrics", "points",
                           params={"after_step": after_step, "limit": limit},
                           timeout=timeout or TIMEOUT_STREAM_GET, policy=policy)
 
     def get_timeline(self, prefix: str, job_id: str, *, policy: RetryPolicy | None = None,
                      timeout: Any = None) -> list[dict[str, Any]]:
         """`GET /api/{rl|learning}/jobs/{id}/timeline`: timeline phases."""
-        return self._list("GET", f"{prefix}/jobs/{job_id}/timeline", "events",
+        return self._list("GET", f"{prefix}/jobs/{_seg(job_id)}/timeline", "events",
                           timeout=timeout or TIMEOUT_STREAM_GET, policy=policy)
 
     def list_jobs(self, *, status: str | None = None, job_type: str | None = None,
@@ -360,7 +368,7 @@ class SynthClient:
 
     def cancel_job(self, prefix: str, job_id: str) -> dict[str, Any]:
         """`POST /api/{rl|learning}/jobs/{id}/cancel`. Cancelling twice is harmless, so it is retried."""
-        return self._json("POST", f"{prefix}/jobs/{job_id}/cancel", json_body={},
+        return self._json("POST", f"{prefix}/jobs/{_seg(job_id)}/cancel", json_body={},
                           timeout=TIMEOUT_JSON_POST, safe_to_retry=True)
 
 
