@@ -20,6 +20,7 @@ from __future__ import annotations
 import email.utils
 import logging
 import random
+import threading
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Literal
@@ -122,11 +123,83 @@ def log_retry(event: RetryEvent) -> None:
     log.warning(event.describe())
 
 
+#: per thread: `within`, the seconds the answer's status line and headers may take in total once the
+#: request is sent (None: no limit but the per-read timeout); `hit`, set when that deadline cut one off
+_ANSWER_DEADLINE = threading.local()
+_ADAPTER_CLASS: list[type] = []
+
+
+def _deadline_adapter_class() -> type:
+    """An HTTPAdapter whose connections give up on an answer whose status line and headers have not
+    arrived whole within the thread's `_ANSWER_DEADLINE.within` seconds of the request being sent: a
+    server dripping its headers a byte at a time defeats the per-read timeout, so a timer shuts the
+    socket down at the deadline. Built on first use (requests and urllib3 are imported lazily)."""
+    if _ADAPTER_CLASS:
+        return _ADAPTER_CLASS[0]
+    import socket
+
+    from requests.adapters import HTTPAdapter
+    from urllib3.connection import HTTPConnection, HTTPSConnection
+    from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+    def getresponse(conn: Any, base: Any) -> Any:
+        within = getattr(_ANSWER_DEADLINE, "within", None)
+        if within is None:
+            return base.getresponse(conn)
+        fired: list[bool] = []
+
+        def abort() -> None:
+            fired.append(True)
+            sock = getattr(conn, "sock", None)
+            if sock is not None:
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+        timer = threading.Timer(within, abort)
+        timer.daemon = True
+        timer.start()
+        try:
+            return base.getresponse(conn)
+        except BaseException:
+            _ANSWER_DEADLINE.hit = bool(fired)
+            raise
+        finally:
+            timer.cancel()
+
+    class DeadlineHTTPConnection(HTTPConnection):
+        def getresponse(self) -> Any:
+            return getresponse(self, HTTPConnection)
+
+    class DeadlineHTTPSConnection(HTTPSConnection):
+        def getresponse(self) -> Any:
+            return getresponse(self, HTTPSConnection)
+
+    class DeadlineHTTPPool(HTTPConnectionPool):
+        ConnectionCls = DeadlineHTTPConnection
+
+    class DeadlineHTTPSPool(HTTPSConnectionPool):
+        ConnectionCls = DeadlineHTTPSConnection
+
+    class DeadlineAdapter(HTTPAdapter):
+        def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+            super().init_poolmanager(*args, **kwargs)
+            self.poolmanager.pool_classes_by_scheme = {"http": DeadlineHTTPPool, "https": DeadlineHTTPSPool}
+
+    _ADAPTER_CLASS.append(DeadlineAdapter)
+    return DeadlineAdapter
+
+
 def make_session(headers: dict[str, str] | None = None) -> "requests.Session":
-    """A Session with our User-Agent and JSON accept header (connection pooling for free)."""
+    """A Session with our User-Agent and JSON accept header (connection pooling for free), whose
+    connections honour the per-attempt answer deadline of `request`."""
     import requests
 
     session = requests.Session()
+    adapter = _deadline_adapter_class()
+    session.mount("http://", adapter())
+    session.mount("https://", adapter())
     session.headers["User-Agent"] = USER_AGENT
     session.headers["Accept"] = "application/json"
     if headers:
@@ -311,6 +384,7 @@ def request(
     `safe_to_retry` defaults to: GET/HEAD/OPTIONS, or a request carrying an `Idempotency-Key`.
     `on_retry` receives a `RetryEvent` before each retry (without it, the retry is logged).
     """
+    import requests
     from tenacity import (
         RetryCallState,
         Retrying,
@@ -375,11 +449,22 @@ def request(
         if data_factory is not None:
             call_kwargs["data"] = data_factory()
         # never follow a redirect (keys stay with the address they were meant for), and read the
-        # body ourselves: capped and against a deadline
-        resp = session.request(method, url, allow_redirects=False, stream=True, **call_kwargs)
+        # body ourselves: capped and against a deadline. The headers too have a total deadline, from
+        # when the request has been sent (a large upload takes what it takes to send).
         read_timeout = _read_timeout(call_kwargs.get("timeout"))
         left = max(1.0, policy.deadline - (time.monotonic() - started))
-        read_body(resp, limit=max_bytes, within=min(read_timeout, left) if read_timeout else left)
+        within = min(read_timeout, left) if read_timeout else left
+        _ANSWER_DEADLINE.within, _ANSWER_DEADLINE.hit = within, False
+        try:
+            resp = session.request(method, url, allow_redirects=False, stream=True, **call_kwargs)
+        except requests.ConnectionError as exc:
+            if getattr(_ANSWER_DEADLINE, "hit", False):
+                raise requests.exceptions.ReadTimeout(
+                    f"no complete answer from {url} within {within:g}s (its headers came too slowly)") from exc
+            raise
+        finally:
+            _ANSWER_DEADLINE.within = None
+        read_body(resp, limit=max_bytes, within=within)
         return resp
 
     retry_exc = retry_if_exception(lambda e: safe_to_retry and _retryable_exception(e)) if safe_to_retry \

@@ -114,3 +114,18 @@ def json_body(obj: Any, status: int = 200, headers: dict[str, str] | None = None
     """JSON text written as is (NaN, Infinity, lone surrogates allowed: what a broken server sends)."""
     text = obj if isinstance(obj, str) else json.dumps(obj)
     return raw(status, text.encode("utf-8", "surrogatepass"), {"Content-Type": "application/json", **(headers or {})})
+
+
+def drip_headers(every: float = 0.5) -> Answer:
+    """The status line and headers one byte every `every` seconds (then a small JSON body)."""
+    def write(handler: Any) -> None:
+        head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Padding: " + b"p" * 400 + b"\r\n"
+        try:
+            for i in range(len(head)):
+                handler.wfile.write(head[i:i + 1])
+                handler.wfile.flush()
+                time.sleep(every)
+            handler.wfile.write(b"Content-Length: 2\r\n\r\n{}")
+        except OSError:
+            pass
+    return write

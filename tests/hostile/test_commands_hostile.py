@@ -36,11 +36,13 @@ SERVERS = {
     "oversized": lambda other: answers.huge(12 * 1024 * 1024),
     "gzip-bomb": lambda other: answers.gzip_bomb(64 * 1024 * 1024),
     "dripping": lambda other: answers.drip(b'{"jobs": [' + b" " * 2000 + b"]}", every=0.5),
+    "dripping-headers": lambda other: answers.drip_headers(every=0.5),
     "redirecting": lambda other: answers.redirect(other + "/elsewhere"),
 }
 #: what the one error line names, per server
 NAMED = {"html": "text/html", "invalid-json": "not JSON", "oversized": "larger than 10 MiB",
-         "gzip-bomb": "larger than 10 MiB", "dripping": "", "redirecting": "redirect"}
+         "gzip-bomb": "larger than 10 MiB", "dripping": "", "dripping-headers": "",
+         "redirecting": "redirect"}
 
 
 def _commands(url: str, tmp: Path) -> dict[str, list[str]]:

@@ -147,6 +147,14 @@ def test_a_dripping_body_is_a_read_timeout_not_a_hang(stubs) -> None:
                 timeout=(2, 1.5))
 
 
+def test_dripping_headers_are_a_read_timeout_not_a_hang(stubs) -> None:
+    server = stubs()
+    server.script("/x", (0, answers.drip_headers(every=0.2)))
+    with pytest.raises(requests.exceptions.ReadTimeout, match="headers came too slowly"):
+        request(make_session(), "GET", server.url + "/x", policy=RetryPolicy(attempts=1, deadline=30),
+                timeout=(2, 1.5))
+
+
 def test_the_policy_deadline_bounds_a_dripping_body_across_retries(stubs) -> None:
     backend = stubs()
     backend.script("/api/learning/jobs", (0, answers.drip(every=0.5)))
