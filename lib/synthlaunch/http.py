@@ -342,8 +342,8 @@ def read_body(resp: "requests.Response", *, limit: int = MAX_ANSWER_BYTES, withi
                 raise AnswerTooLarge(resp.url, limit, content_type)
             if time.monotonic() > deadline:
                 raise requests.exceptions.ReadTimeout(
-                    f"the answer of {resp.url} did not arrive whole within {within:g}s (it came "
-                    f"{len(body)} bytes at a time too slowly)", response=resp)
+                    f"the answer of {resp.url} did not arrive whole within {within:g}s (only "
+                    f"{len(body)} bytes had come)", response=resp)
     except (AnswerTooLarge, requests.RequestException):
         resp.close()
         raise
