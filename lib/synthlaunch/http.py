@@ -141,6 +141,7 @@ def _deadline_adapter_class() -> type:
     from requests.adapters import HTTPAdapter
     from urllib3.connection import HTTPConnection, HTTPSConnection
     from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+    from urllib3.exceptions import ProtocolError
 
     def getresponse(conn: Any, base: Any) -> Any:
         within = getattr(_ANSWER_DEADLINE, "within", None)
@@ -161,12 +162,17 @@ def _deadline_adapter_class() -> type:
         timer.daemon = True
         timer.start()
         try:
-            return base.getresponse(conn)
+            resp = base.getresponse(conn)
         except BaseException:
             _ANSWER_DEADLINE.hit = bool(fired)
             raise
         finally:
             timer.cancel()
+        if fired:  # cut off inside the headers: http.client takes the end of input for their end
+            _ANSWER_DEADLINE.hit = True
+            resp.close()
+            raise ProtocolError("the answer's headers did not arrive whole in time")
+        return resp
 
     class DeadlineHTTPConnection(HTTPConnection):
         def getresponse(self) -> Any:

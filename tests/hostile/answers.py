@@ -116,11 +116,15 @@ def json_body(obj: Any, status: int = 200, headers: dict[str, str] | None = None
     return raw(status, text.encode("utf-8", "surrogatepass"), {"Content-Type": "application/json", **(headers or {})})
 
 
-def drip_headers(every: float = 0.5) -> Answer:
-    """The status line and headers one byte every `every` seconds (then a small JSON body)."""
+def drip_headers(every: float = 0.5, *, status_line_at_once: bool = False) -> Answer:
+    """The status line and headers one byte every `every` seconds (then a small JSON body);
+    `status_line_at_once`: the status line at once, only the headers dripping."""
     def write(handler: Any) -> None:
         head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Padding: " + b"p" * 400 + b"\r\n"
         try:
+            if status_line_at_once:
+                handler.wfile.write(head[:17])
+                head = head[17:]
             for i in range(len(head)):
                 handler.wfile.write(head[i:i + 1])
                 handler.wfile.flush()

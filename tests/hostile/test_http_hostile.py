@@ -147,9 +147,10 @@ def test_a_dripping_body_is_a_read_timeout_not_a_hang(stubs) -> None:
                 timeout=(2, 1.5))
 
 
-def test_dripping_headers_are_a_read_timeout_not_a_hang(stubs) -> None:
+@pytest.mark.parametrize("status_line_at_once", [False, True])
+def test_dripping_headers_are_a_read_timeout_not_a_hang(stubs, status_line_at_once) -> None:
     server = stubs()
-    server.script("/x", (0, answers.drip_headers(every=0.2)))
+    server.script("/x", (0, answers.drip_headers(every=0.2, status_line_at_once=status_line_at_once)))
     with pytest.raises(requests.exceptions.ReadTimeout, match="headers came too slowly"):
         request(make_session(), "GET", server.url + "/x", policy=RetryPolicy(attempts=1, deadline=30),
                 timeout=(2, 1.5))
