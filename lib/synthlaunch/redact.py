@@ -57,6 +57,10 @@ _TEXT_PATTERNS = (
 #: "expected prefix 'sk_live_abc'", "expected_api_key_prefix: sk_live_abc" in text
 _PREFIX_TEXT = re.compile(r"(?i)(expected[ _-]?(?:api[ _-]?key[ _-]?)?prefix[\"']?\s*[:=]?\s*(?:of\s+)?[\"']?)"
                           r"([^\s\"',}\u2026]{%d,})" % (PREFIX_CHARS + 1))
+#: `allowed_first15': ['sk_live_abcdefg']`, `"got_first15": "…"` in text (a body that was not parsed)
+_FIRST_N_TEXT = re.compile(r"(?i)(first_?\d+|(?:key|token|secret|expected)_?prefix(?:es)?)"
+                           r"([\"']?\s*[:=]\s*)(\[[^\]]*\]|[\"'][^\"']*[\"'])")
+_QUOTED = re.compile(r"([\"'])([^\"']*)([\"'])")
 MASK_CHAR = "\u2026"  # …
 
 
@@ -188,7 +192,9 @@ def _redact_text(text: str, secrets: frozenset[str]) -> str:
         text = "".join(out)
     for pat in _TEXT_PATTERNS:
         text = pat.sub(lambda m: m.group(1) + mask(m.group(2)), text)
-    return _PREFIX_TEXT.sub(lambda m: m.group(1) + clip_prefix(m.group(2)), text)
+    text = _PREFIX_TEXT.sub(lambda m: m.group(1) + clip_prefix(m.group(2)), text)
+    return _FIRST_N_TEXT.sub(lambda m: m.group(1) + m.group(2) + _QUOTED.sub(
+        lambda q: q.group(1) + clip_prefix(q.group(2)) + q.group(3), m.group(3)), text)
 
 
 def _counts(text: str, start: int, end: int, owner: str) -> bool:

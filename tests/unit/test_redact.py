@@ -146,3 +146,11 @@ def test_echoed_key_prefixes_are_clipped_to_four_characters() -> None:
     assert out["expected_api_key_prefix"] == "env_…" and out["auth"]["expected_prefix"] == "env_…"
     assert out["detail"]["error"]["allowed_count"] == 1
     assert right[:5] not in redact(f"wrong key; expected prefix '{right[:12]}'")
+
+
+def test_echoed_key_prefixes_in_unparsed_text_are_clipped_too() -> None:
+    text = ("{'detail': {'error': {'allowed_first15': ['env_RIGHTkey012', 'env_OTHERkey01'], "
+            "'got_first15': [\"env_wrong012345\"]}}} \"path_prefix\": \"/api/v1\"")
+    out = redact(text)
+    assert "RIGHT" not in out and "OTHER" not in out and "wrong" not in out
+    assert "['env_…', 'env_…']" in out and '"/api/v1"' in out
