@@ -334,7 +334,7 @@ def classify_verify(body: Any, task_url: str, backend_url: str) -> tuple[Result,
         detail += f"; candidates: {', '.join(candidates)}"
     backend_detail = body.get("detail")
     if isinstance(backend_detail, str) and backend_detail:
-        detail += f"; backend says: {backend_detail}"
+        detail += f"; backend says: {redact(backend_detail)}"
     answered = [s for s in statuses if s not in (None, "", 0)]
     if is_loopback(task_url) and not is_loopback(backend_url):
         hint = (f"the backend at {_host(backend_url)} cannot reach {_host(task_url)} on your machine: "

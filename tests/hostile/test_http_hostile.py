@@ -191,3 +191,19 @@ def test_task_app_answer_keeps_its_content_type_and_location(stubs) -> None:
     app.script("/health", (0, answers.redirect("http://127.0.0.1:9/elsewhere", status=301)))
     answer = TaskAppClient(app.url, ENV_KEY, policy=FAST).health()
     assert answer.status == 301 and answer.location == "http://127.0.0.1:9/elsewhere"
+
+
+def test_a_task_app_echoing_the_right_keys_first_15_characters_shows_4(stubs) -> None:
+    right = "env_RIGHTkey_0123456789abcdef"
+    app, backend = stubs(), stubs()
+    wrong_key = {"detail": {"error": {"code": "unauthorised", "message": "API key missing or invalid",
+                                      "allowed_first15": [right[:15]], "allowed_count": 1,
+                                      "got_first15": [ENV_KEY[:15]], "got_lens": [len(ENV_KEY)]}}}
+    app.script("/health", (400, wrong_key))
+    app.script("/task_info", (400, wrong_key))
+    backend.script("/api/rl/verify_task_app", (200, {"any_ok": False, "candidates_first15": [right[:15]],
+                                                      "detail": f"expected_api_key_prefix: {right[:12]}"}))
+    report = run_checks(SynthClient(backend.url + "/api", KEY, policy=FAST), app.url, ENV_KEY, policy=FAST)
+    shown = str(report.as_dict())
+    assert right[:5] not in shown and ENV_KEY[:8] not in shown
+    assert "env_…" in shown
