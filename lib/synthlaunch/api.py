@@ -202,8 +202,8 @@ class SynthClient:
                         "pass the final URL with --backend (BACKEND_BASE_URL)")
             else:
                 detail = body.get("detail") if isinstance(body, dict) else None
-                if isinstance(detail, str):
-                    message += f": {detail}"
+                if isinstance(detail, str):  # the whole body follows the message: one line of it here
+                    message += f": {detail if len(detail) <= 500 else detail[:500] + '…'}"
             raise BackendError(redact(message), method=method, url=url, status=resp.status_code,
                                request_body=redact(json_body), response_body=redact(body), hint=hint)
         return resp
@@ -237,7 +237,7 @@ class SynthClient:
     def _list(self, method: str, path: str, *keys: str, **kwargs: Any) -> list[Any]:
         """The list a list route answers, under one of `keys` or bare (BackendError when it is not one)."""
         resp = self._send(method, path, **kwargs)
-        what = "a JSON list" + (f" (or an object with {' or '.join(repr(k) for k in keys)})" if keys else "")
+        what = (f"an object with a {' or '.join(repr(k) for k in keys)} list" if keys else "a JSON list")
         return list_in(self._expect(resp, method, path, what, keys), *keys)
 
     # -- RL (rows 1, 4) ---------------------------------------------------------------------
