@@ -13,12 +13,15 @@ Knows the wire contract's job semantics, not the terminal: updates go to the `Re
 
 from __future__ import annotations
 
+import math
+import shlex
 import time
 from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Callable, Protocol, Union
 
 from .console import command_name
 from .errors import (
+    EXIT_INTERNAL,
     EXIT_JOB_FAILED,
     EXIT_OK,
     BackendError,
@@ -143,12 +146,24 @@ class Cursors:
 
 
 def _int(value: Any) -> int | None:
+    """A backend's `seq`/`step` as an int; None when it is not a finite number (1e400, NaN, text)."""
     if isinstance(value, bool):
         return None
     try:
         return int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
+
+
+def _finite(value: Any) -> float | None:
+    """A metric value as a finite float; None for anything else (NaN, Infinity, a huge int, text)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        result = float(value)
+    except OverflowError:
+        return None
+    return result if math.isfinite(result) else None
 
 
 class JobStreamer:
@@ -219,8 +234,15 @@ class JobStreamer:
         after_step = max(-1, self.cursors.max_step - 1)
         points = self.client.get_metrics(self.prefix, self.job_id, after_step=after_step,
                                          limit=self.page_limit, policy=policy, timeout=timeout)
-        self.behind = len(events) >= self.page_limit or len(points) >= self.page_limit
-        return interleave(self._events(events), self._metrics(points))
+        seq_before = self.cursors.since_seq
+        step_before = (self.cursors.max_step, len(self.cursors.names_at_max_step))
+        updates = interleave(self._events(events), self._metrics(points))
+        # a full page means more is waiting, but only when it moved a cursor: a backend that ignores
+        # `since_seq` answers full pages of old events forever, and must not be polled without a pause
+        self.behind = (len(events) >= self.page_limit and self.cursors.since_seq > seq_before) or \
+            (len(points) >= self.page_limit
+             and (self.cursors.max_step, len(self.cursors.names_at_max_step)) != step_before)
+        return updates
 
     # -- pure bookkeeping (unit-tested without HTTP) --------------------------------------------
 
@@ -272,10 +294,10 @@ class JobStreamer:
             elif name in self.cursors.names_at_max_step:  # a duplicate inside one page
                 continue
             self.cursors.names_at_max_step.add(name)
-            if name == LOSS_METRIC and isinstance(point.get("value"), (int, float)):
-                self.last_loss = float(point["value"])
-            elif "reward" in name.lower() and isinstance(point.get("value"), (int, float)):
-                self.last_reward = float(point["value"])
+            if name == LOSS_METRIC and (value := _finite(point.get("value"))) is not None:
+                self.last_loss = value
+            elif "reward" in name.lower() and (value := _finite(point.get("value"))) is not None:
+                self.last_reward = value
             updates.append(MetricSeen(point))
         return updates
 
@@ -344,7 +366,8 @@ class Renderer(Protocol):
 
 
 def reattach_commands(job_id: str, base_url: str | None = None) -> tuple[str, str]:
-    """The commands that reattach to and cancel a job (`--backend` added unless it is the hosted one)."""
+    """The commands that reattach to and cancel a job (`--backend` added unless it is the hosted one),
+    ready to copy and paste: the job id (the backend's) and the URL are shell-quoted."""
     from .backend_url import HOSTED_ROOT
 
     suffix = ""
@@ -352,9 +375,10 @@ def reattach_commands(job_id: str, base_url: str | None = None) -> tuple[str, st
         root = base_url.rstrip("/")
         root = root[: -len("/api")] if root.endswith("/api") else root
         if root != HOSTED_ROOT:
-            suffix = f" --backend {root}"
+            suffix = f" --backend {shlex.quote(root)}"
     program = command_name()
-    return f"{program} stream --job-id {job_id}{suffix}", f"{program} cancel {job_id}{suffix}"
+    quoted = shlex.quote(job_id)
+    return f"{program} stream --job-id {quoted}{suffix}", f"{program} cancel {quoted}{suffix}"
 
 
 def reattach_hint(job_id: str, base_url: str | None = None) -> str:
@@ -535,6 +559,7 @@ def watch_job(client: "SynthClient", job_id: str, *, kind: str | None, renderer:
 
     failure: SynthlaunchError | None = None
     interrupted = False
+    defect: Exception | None = None
     with renderer:
         try:
             watch.run()
@@ -542,6 +567,16 @@ def watch_job(client: "SynthClient", job_id: str, *, kind: str | None, renderer:
             interrupted = True
         except SynthlaunchError as exc:
             failure = exc
+        except Exception as exc:  # a defect of the tool: still end the record stream properly
+            defect = exc
+    if defect is not None:
+        # with --json, every failure ends with an error record and a summary, a defect (exit 70) too;
+        # the runner then says it is a defect and exits 70
+        shown = SynthlaunchError(f"internal error while watching job {job_id}: {type(defect).__name__}: {defect}")
+        shown.exit_code = EXIT_INTERNAL
+        renderer.report(shown)
+        renderer.finish(result(EXIT_INTERNAL), human=False)
+        raise defect
     if interrupted:  # after the renderer's last frame: the reattach/cancel hints are the last lines
         failure = _interrupted(client, streamer, renderer, cancel_on_interrupt)
     if failure is not None:

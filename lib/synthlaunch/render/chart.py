@@ -11,10 +11,11 @@ uses the cli lines instead (`chart_possible`).
 
 from __future__ import annotations
 
+import math
 import time
 from typing import TYPE_CHECKING, Any, Callable
 
-from ..console import Output
+from ..console import Output, printable
 from ..redact import redact
 from .base import BaseRenderer
 from .cli import event_line, format_value, is_noisy, summary_line
@@ -46,6 +47,16 @@ def chart_possible(out: Output) -> bool:
         return False
 
 
+def _finite_float(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return None
+    try:
+        result = float(value)
+    except (ValueError, OverflowError):
+        return None
+    return result if math.isfinite(result) else None
+
+
 class Series:
     """One metric series: points by step, with min/max/latest."""
 
@@ -55,14 +66,13 @@ class Series:
         self.values: list[float] = []
 
     def add(self, step: Any, value: Any) -> None:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
+        """Add a point; a value that is not a finite number (NaN, 1e400, a huge int) is skipped."""
+        value_f = _finite_float(value)
+        if value_f is None:
             return
-        try:
-            step_f = float(step)
-        except (TypeError, ValueError):
-            step_f = float(len(self.steps))
-        self.steps.append(step_f)
-        self.values.append(float(value))
+        step_f = _finite_float(step)
+        self.steps.append(float(len(self.steps)) if step_f is None else step_f)
+        self.values.append(value_f)
 
     def describe(self) -> str:
         if not self.values:
@@ -152,7 +162,7 @@ class ChartRenderer(BaseRenderer):
         if self.reward is not None:
             footer.append(self.reward.describe())
         footer.append("last event: " + (self.last_event or "none yet"))
-        footer = [redact(line)[:width] for line in footer]
+        footer = [printable(redact(line), one_line=True)[:width] for line in footer]
         # header, legend, plot, footer leave three lines of 24: the summary after the end, the
         # resulting model id of a succeeded job, and the cursor
         plot_height = max(5, height - 5 - len(footer))
@@ -160,7 +170,7 @@ class ChartRenderer(BaseRenderer):
             plot = plot_text(self.loss, self.reward, width, plot_height)
         else:
             plot = "\n".join([f"waiting for {LOSS} points…"] + [""] * (plot_height - 1))
-        return redact(header)[:width], plot, footer
+        return printable(redact(header), one_line=True)[:width], plot, footer
 
     def legend(self) -> "Text":
         """The legend line: each series' marker in its colour, then its name."""

@@ -7,13 +7,16 @@
 A step's line is printed once every series seen so far has its point for that step (or when the
 next step, an event or the end arrives). The final status is stamped with the job's end time.
 
-Noisy internal event types (and debug-level events) are hidden unless `--verbose`.
+Noisy internal event types (and debug-level events) are hidden unless `--verbose`. Every string the
+backend supplied (status, type, level, message, metric name, seq, step) is shown on one line with its
+control characters escaped (`console.printable`): it cannot start a fake line of its own.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..console import printable
 from ..timefmt import clock_of
 from .base import BaseRenderer
 
@@ -52,19 +55,24 @@ def format_value(value: Any) -> str:
     return f"{value:.4g}"
 
 
+def _one(value: Any) -> str:
+    return printable(value, one_line=True)
+
+
 def status_line(status: str, at: Any = None) -> str:
-    return f"[{clock_of(at)}] status={status}"
+    return f"[{clock_of(at)}] status={_one(status)}"
 
 
 def event_line(event: dict[str, Any]) -> str:
     level = event.get("level") or "info"
-    message = str(event.get("message") or "").replace("\n", " ")
-    return f"[{clock_of(event.get('created_at'))}] [{event.get('seq')}] {event.get('type')} ({level}): {message}"
+    message = " ".join(str(event.get("message") or "").split("\n"))
+    return (f"[{clock_of(event.get('created_at'))}] [{_one(event.get('seq'))}] {_one(event.get('type'))} "
+            f"({_one(level)}): {_one(message)}")
 
 
 def metric_line(point: dict[str, Any]) -> str:
-    return (f"[{clock_of(point.get('created_at'))}] {point.get('name')}={format_value(point.get('value'))} "
-            f"(step={point.get('step')})")
+    return (f"[{clock_of(point.get('created_at'))}] {_one(point.get('name'))}="
+            f"{_one(format_value(point.get('value')))} (step={_one(point.get('step'))})")
 
 
 def short_name(name: str) -> str:
@@ -75,9 +83,9 @@ def short_name(name: str) -> str:
 def summary_line(result: "JobResult") -> str:
     """The human summary: job id, status, duration, why it failed, then the numbers people watch (RL:
     the reward first, then the loss)."""
-    text = f"job {result.job_id} ({result.kind}) {result.status} in {result.duration:.1f}s"
+    text = f"job {_one(result.job_id)} ({_one(result.kind)}) {_one(result.status)} in {result.duration:.1f}s"
     if result.error:
-        text += f" · error: {result.error}"
+        text += f" · error: {_one(result.error)}"
     loss = "n/a" if result.last_loss is None else format_value(result.last_loss)
     if result.last_reward is not None:  # short enough for one line of 80 columns
         return text + f" · reward={format_value(result.last_reward)} · loss={loss}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..console import Output
+from ..console import Output, printable
 from ..timefmt import utc_text
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -82,5 +82,5 @@ def job_row(job: dict[str, Any]) -> list[str]:
         value = next((job.get(k) for k in keys if job.get(k) not in (None, "")), "")
         if not value and name == "model" and isinstance(job.get("data"), dict):
             value = job["data"].get("model") or job["data"].get("base_model") or ""
-        row.append(utc_text(value) if name == "created" else str(value))
+        row.append(printable(utc_text(value) if name == "created" else value, one_line=True))
     return row

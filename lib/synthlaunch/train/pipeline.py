@@ -376,9 +376,11 @@ def _watch(out: Output, cfg: "LoadedConfig", opts: TrainOptions, env: "ResolvedE
     assert record.job_id is not None
     if not opts.poll:
         record.status = "submitted"
-        program = command_name()
-        out.info(f"not watching (--no-poll). Follow it with: {program} stream --job-id {record.job_id} "
-                 f"--type {cfg.type}; cancel with: {program} cancel {record.job_id}")
+        import shlex
+
+        program, quoted = command_name(), shlex.quote(record.job_id)  # the id is the backend's: quoted
+        out.info(f"not watching (--no-poll). Follow it with: {program} stream --job-id {quoted} "
+                 f"--type {cfg.type}; cancel with: {program} cancel {quoted}")
         return
     from ..clients import make_client
     from ..render import make_renderer
