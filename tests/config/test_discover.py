@@ -11,7 +11,7 @@ from synthlaunch.config import choose_configs, discover_configs
 from synthlaunch.errors import UsageError
 from synthlaunch.console import Output
 
-from .conftest import RL_MIN, SFT_MIN
+from tests.support.configs import RL_MIN, SFT_MIN
 
 
 def make_tree(root: Path) -> None:

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import REPO, RL_MIN, SFT_MIN
+from tests.support.cli import REPO
+from tests.support.configs import RL_MIN, SFT_MIN
+
 
 INV = str(Path(sys.executable).with_name("inv"))
 

@@ -16,11 +16,15 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-from e2e.helpers import BIN, Result, project, run, user_env
 
 from synthlaunch.local.serve import BackendServer, TaskAppServer
 
-FRAGMENT = 8
+from tests.support.cli import BIN, Result, project, run
+from tests.support.env import user_env
+from tests.support.leaks import FRAGMENT, leaked
+from tests.support.servers import running
+
+
 SK = "sk_leak_" + secrets.token_hex(16)                 # shell
 EK = "env_leak_" + secrets.token_hex(16)                # .env
 ALIAS = "alias_leak_" + secrets.token_hex(12)           # .env, ENVIRONMENT_API_KEY_ALIASES
@@ -29,28 +33,20 @@ WRONG_SK = "sk_wrong_" + secrets.token_hex(16)          # a key the backend reje
 ALL = (SK, EK, ALIAS, OTHER, WRONG_SK)
 
 
-def fragments(secret: str) -> set[str]:
-    return {secret[i:i + FRAGMENT] for i in range(len(secret) - FRAGMENT + 1)}
-
-
 def assert_no_leak(result, label: str) -> None:
     text = result.stdout + "\n" + result.stderr
     for secret in ALL:
-        leaked = sorted(f for f in fragments(secret) if f in text)
-        assert not leaked, f"{label}: fragment(s) {leaked[:3]} of a key leaked:\n{text[-3000:]}"
+        found = leaked(text, [secret])
+        assert not found, f"{label}: fragment(s) {found[:3]} of a key leaked:\n{text[-3000:]}"
 
 
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory) -> Iterator[tuple[BackendServer, TaskAppServer, TaskAppServer]]:
-    backend = BackendServer(api_keys=[SK], environment_api_keys=[EK], step_seconds=0.01,
-                            data_dir=tmp_path_factory.mktemp("leak-backend"))
-    task_app = TaskAppServer(environment_api_keys=[EK])
-    other_app = TaskAppServer(environment_api_keys=["env_someone_else_" + secrets.token_hex(12)])
-    for server in (backend, task_app, other_app):
-        server.start()
-    yield backend, task_app, other_app
-    for server in (other_app, task_app, backend):
-        server.stop()
+    with running() as servers:
+        yield (servers.start(BackendServer(api_keys=[SK], environment_api_keys=[EK], step_seconds=0.01,
+                                           data_dir=tmp_path_factory.mktemp("leak-backend"))),
+               servers.start(TaskAppServer(environment_api_keys=[EK])),
+               servers.start(TaskAppServer(environment_api_keys=["env_someone_else_" + secrets.token_hex(12)])))
 
 
 @pytest.fixture(scope="module")

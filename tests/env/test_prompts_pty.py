@@ -14,7 +14,10 @@ import pytest
 
 from synthlaunch.dotenv_file import read_values
 
-DRIVER = Path(__file__).with_name("pty_driver.py")
+from tests.support import pty_driver
+
+
+DRIVER = Path(pty_driver.__file__)
 SECRET = "sk_typed_secret_0123456789abcdef"
 ENV_SECRET = "env_typed_secret_fedcba9876543210"
 TIMEOUT = 30

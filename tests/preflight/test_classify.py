@@ -9,7 +9,8 @@ from synthlaunch.preflight import (CHECK_HEALTH, classify_health, classify_task_
 from synthlaunch.redact import mask, redact
 from synthlaunch.task_app import TaskAppAnswer
 
-from .helpers import ENV_KEY
+from tests.support.keys import FIXED_ENV_KEY as ENV_KEY
+
 
 URL = "http://127.0.0.1:8001"
 

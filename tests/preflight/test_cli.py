@@ -5,17 +5,18 @@ from __future__ import annotations
 import json
 
 import pytest
-from e2e.helpers import run, user_env, write_env
 
-from .helpers import dead_url
+from tests.support.cli import BIN, REPO, run, tasks_py, write_env
+from tests.support.env import user_env
+from tests.support.net import dead_url
+
 
 pytestmark = pytest.mark.timeout(120)
 
 
 @pytest.fixture
 def folder(tmp_path):
-    (tmp_path / "tasks.py").write_text("from synthlaunch.tasks import ns  # noqa: F401\n")
-    return tmp_path
+    return tasks_py(tmp_path)
 
 
 def creds(backend, task_app, tmp_path, **extra):
@@ -98,7 +99,7 @@ def test_invalid_input_exits_2(folder, backend, task_app, tmp_path, args, needle
 
 # -- pipelines: `inv validate --config X preflight --config X` -------------------------------------
 
-REPO_CONFIG = __import__("pathlib").Path(__file__).resolve().parents[2] / "configs" / "rl" / "demo.toml"
+REPO_CONFIG = REPO / "configs" / "rl" / "demo.toml"
 
 
 def rl_config(folder, name="rl.toml", **replace):
@@ -148,8 +149,6 @@ def test_preflight_refuses_an_sft_config(folder, backend, task_app, tmp_path):
 
 def test_without_config_or_url_a_terminal_offers_the_rl_configs(folder, backend, task_app, tmp_path):
     import pexpect
-
-    from e2e.helpers import BIN
 
     (folder / "configs" / "rl").mkdir(parents=True)
     rl_config(folder / "configs" / "rl", "demo.toml",

@@ -13,8 +13,11 @@ from synthlaunch.preflight import (CHECK_HEALTH, CHECK_TASK_INFO, CHECK_VERIFY, 
                                    show_report)
 from synthlaunch.console import Output
 
-from .helpers import ENV_KEY, FAST, SYNTH_KEY, dead_url
-from .stub import StubServer
+from tests.support.keys import FIXED_ENV_KEY as ENV_KEY
+from tests.support.keys import FIXED_SYNTH_KEY as SYNTH_KEY
+from tests.support.net import FAST, dead_url
+from tests.support.stub import StubServer
+
 
 VERIFY = "/api/rl/verify_task_app"
 

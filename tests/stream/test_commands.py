@@ -13,9 +13,11 @@ import time
 from pathlib import Path
 
 import pytest
-from stream_helpers import create_rl, wait_status
 
 from synthlaunch.env import KNOWN_KEYS
+
+from tests.support.jobs import create_rl, wait_status
+
 
 INV = str(Path(sys.executable).parent / "inv")
 SCRUB = KNOWN_KEYS  # the developer's own credentials and backend choices are never inherited
