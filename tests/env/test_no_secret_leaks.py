@@ -111,6 +111,7 @@ def _job_ids(backend: BackendServer) -> list[str]:
     return [j.get("job_id") or j.get("id") for j in backend.client().list_jobs(limit=50)]
 
 
+@pytest.mark.slow
 def test_no_key_value_in_any_output(servers, proj):
     backend, task_app, other_app = servers
     root, env = proj
@@ -135,6 +136,7 @@ def test_no_key_value_in_any_output(servers, proj):
     assert not failures, "\n\n".join(failures)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("task", [["local.backend", "--port", "0"], ["local.task-app", "--port", "0"]])
 def test_local_servers_do_not_print_the_keys_they_accept(proj, tmp_path, task):
     root, env = proj

@@ -329,6 +329,7 @@ def inventory(backend: BackendServer) -> tuple[int, int]:
     return len(client.list_jobs(limit=1000)), len(client.list_files(limit=1000))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", ALL, ids=lambda c: c.name)
 def test_bad_input_in_process(case: Case, workspace: Path, backend: BackendServer, capsys) -> None:
     from synthlaunch.program import program
@@ -344,6 +345,7 @@ def test_bad_input_in_process(case: Case, workspace: Path, backend: BackendServe
     check(case, code, out.out, out.err, backend, before)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", SUBPROCESS, ids=lambda c: c.name)
 def test_bad_input_subprocess(case: Case, workspace: Path, backend: BackendServer, tmp_path) -> None:
     argv = materialise(case, workspace, backend)

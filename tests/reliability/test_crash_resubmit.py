@@ -24,7 +24,7 @@ from tests.support.env import user_env
 from tests.support.leaks import leaked
 
 
-pytestmark = pytest.mark.timeout(120)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
 
 HOLD = 60  # seconds the create answer is held back: far longer than the test needs to kill the tool
 

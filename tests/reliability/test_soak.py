@@ -36,7 +36,7 @@ from tests.support.leaks import leaked, ndjson
 from tests.support.servers import running
 
 
-pytestmark = pytest.mark.timeout(300)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
 RUNS = 50
 PARALLEL = 4
