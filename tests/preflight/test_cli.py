@@ -1,4 +1,5 @@
-"""`inv preflight` as a user runs it: a subprocess in a fresh folder, against the embedded servers."""
+"""`inv preflight` as a user runs it: a subprocess in a fresh folder, against the embedded servers
+(usage errors, which stop before any check, run in-process)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import json
 
 import pytest
 
-from tests.support.cli import BIN, REPO, run, tasks_py, write_env
+from tests.support.cli import BIN, REPO, run, run_in_process, tasks_py, write_env
 from tests.support.env import user_env
 from tests.support.net import dead_url
 
@@ -19,9 +20,12 @@ def folder(tmp_path):
     return tasks_py(tmp_path)
 
 
+def keys(backend, task_app, **extra):
+    return {"SYNTH_API_KEY": backend.api_key, "ENVIRONMENT_API_KEY": task_app.environment_api_key, **extra}
+
+
 def creds(backend, task_app, tmp_path, **extra):
-    return user_env(tmp_path, SYNTH_API_KEY=backend.api_key, ENVIRONMENT_API_KEY=task_app.environment_api_key,
-                    **extra)
+    return user_env(tmp_path, **keys(backend, task_app, **extra))
 
 
 def test_passes_and_prints_a_table(folder, backend, task_app, tmp_path):
@@ -92,7 +96,8 @@ def test_backend_unreachable_exits_4(folder, backend, task_app, tmp_path):
     ([], "TASK_APP_URL"),
 ])
 def test_invalid_input_exits_2(folder, backend, task_app, tmp_path, args, needle):
-    result = run(["inv", "preflight", "--backend", backend.root, *args], folder, creds(backend, task_app, tmp_path))
+    result = run_in_process(["inv", "preflight", "--backend", backend.root, *args], cwd=folder,
+                            **keys(backend, task_app))
     assert result.code == 2, result.output
     assert needle in result.stderr and "Traceback" not in result.output
 
@@ -125,7 +130,7 @@ def test_pipeline_runs_both(folder, backend, task_app, tmp_path):
 
 def test_pipeline_stops_at_an_invalid_config(folder, backend, task_app, tmp_path):
     cfg = rl_config(folder, **{"gpu_count = 2": 'gpu_count = "two"'})
-    result = run(pipeline(cfg, backend), folder, creds(backend, task_app, tmp_path, TASK_APP_URL=task_app.url))
+    result = run_in_process(pipeline(cfg, backend), cwd=folder, **keys(backend, task_app, TASK_APP_URL=task_app.url))
     assert result.code == 2, result.output
     assert "[compute].gpu_count" in result.stderr
     assert "preflight" not in result.output  # the second task never ran
@@ -142,8 +147,8 @@ def test_pipeline_preflight_failure_is_exit_3(folder, backend, task_app, tmp_pat
 def test_preflight_refuses_an_sft_config(folder, backend, task_app, tmp_path):
     sft = REPO_CONFIG.parent.parent / "sft" / "demo.toml"
     (folder / "sft.toml").write_text(sft.read_text())
-    result = run(["inv", "preflight", "--config", "sft.toml", "--backend", backend.root], folder,
-                 creds(backend, task_app, tmp_path))
+    result = run_in_process(["inv", "preflight", "--config", "sft.toml", "--backend", backend.root], cwd=folder,
+                            **keys(backend, task_app))
     assert result.code == 2 and "preflight checks RL task apps only" in result.stderr, result.output
 
 
