@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import secrets
-import signal
-import subprocess
 from pathlib import Path
 from typing import Iterator
 
@@ -18,7 +16,7 @@ import pytest
 
 from synthlaunch.local.serve import BackendServer, TaskAppServer
 
-from tests.support.cli import BIN, Result, project, run
+from tests.support.cli import Result, interrupt, project, run, start
 from tests.support.env import user_env
 from tests.support.leaks import FRAGMENT, leaked
 from tests.support.servers import running
@@ -142,21 +140,13 @@ def test_no_key_value_when_streaming_and_cancelling_a_real_job(servers, proj):
 @pytest.mark.parametrize("task", [["local.backend", "--port", "0"], ["local.task-app", "--port", "0"]])
 def test_local_servers_do_not_print_the_keys_they_accept(proj, tmp_path, task):
     root, env = proj
-    args = [str(BIN / "inv"), *task] + (["--data-dir", str(tmp_path)] if task[0] == "local.backend" else [])
-    proc = subprocess.Popen(args, cwd=root, env={**env, "ENVIRONMENT_API_KEY": EK}, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, stdin=subprocess.DEVNULL)
-    assert proc.stdout is not None
-    lines = []
-    for line in proc.stdout:  # until the server says it is up
-        lines.append(line)
-        if "Ctrl-C" in line:
-            break
-    proc.send_signal(signal.SIGINT)
-    rest, _ = proc.communicate(timeout=60)
-    text = "".join(lines) + rest
+    args = ["inv", *task] + (["--data-dir", str(tmp_path)] if task[0] == "local.backend" else [])
+    proc, lines = start(args, root, {**env, "ENVIRONMENT_API_KEY": EK}, until="Ctrl-C", merge_stderr=True)
+    stopped = interrupt(proc)  # once the server says it is up
+    text = "".join(lines) + stopped.stdout
     assert "listening on http://127.0.0.1:" in text, text
     assert "…" in text  # the keys are shown, masked
-    assert_no_leak(Result(proc.returncode, text, ""), " ".join(task))
+    assert_no_leak(Result(stopped.code, text, ""), " ".join(task))
 
 
 def test_the_detector_finds_a_leak():

@@ -7,35 +7,26 @@ flags that stop the command before it serves run in-process."""
 from __future__ import annotations
 
 import re
-import signal
 import subprocess
 import sys
 
 import pytest
 import requests
 
-from tests.support.cli import REPO, executable, run_in_process
+from tests.support.cli import REPO, interrupt, run_in_process, start
 from tests.support.env import user_env
 
 
 def _start(args: list[str], env: dict[str, str]) -> tuple[subprocess.Popen, list[str], str]:
-    proc = subprocess.Popen([executable("inv"), *args], cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
-    lines: list[str] = []
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        lines.append(line)
-        if "press Ctrl-C" in line:
-            break
+    proc, lines = start(["inv", *args], REPO, env, until="press Ctrl-C")
     match = re.search(r"listening on (http://\S+)", "".join(lines))
-    assert match, "".join(lines) + (proc.stderr.read() if proc.poll() is not None else "")
+    assert match, "".join(lines) + (proc.stderr.read() if proc.poll() is not None and proc.stderr else "")
     return proc, lines, match.group(1)
 
 
 def _interrupt(proc: subprocess.Popen) -> tuple[int, str, str]:
-    proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=30)
-    return proc.returncode, out, err
+    result = interrupt(proc, timeout=30)
+    return result.code, result.stdout, result.stderr
 
 
 def test_backend_foreground_with_given_keys_masks_them(tmp_path):

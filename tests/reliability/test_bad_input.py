@@ -25,7 +25,7 @@ import pytest
 from synthlaunch.config import schema
 from synthlaunch.local.serve import BackendServer
 
-from tests.support.cli import REPO, project, run
+from tests.support.cli import REPO, project, run, run_in_process
 from tests.support.env import TOOL_VARIABLES, user_env
 from tests.support.keys import API_KEY, ENV_KEY
 from tests.support.leaks import leaked
@@ -331,18 +331,11 @@ def inventory(backend: BackendServer) -> tuple[int, int]:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("case", ALL, ids=lambda c: c.name)
-def test_bad_input_in_process(case: Case, workspace: Path, backend: BackendServer, capsys) -> None:
-    from synthlaunch.program import program
-
+def test_bad_input_in_process(case: Case, workspace: Path, backend: BackendServer) -> None:
     argv = materialise(case, workspace, backend)
     before = inventory(backend)
-    code = 0
-    try:
-        program.run(["synthlaunch", *argv])
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out = capsys.readouterr()
-    check(case, code, out.out, out.err, backend, before)
+    result = run_in_process(["synthlaunch", *argv], cwd=workspace)
+    check(case, result.code, result.stdout, result.stderr, backend, before)
 
 
 @pytest.mark.slow

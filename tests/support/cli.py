@@ -15,6 +15,7 @@ import io
 import logging
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -50,6 +51,29 @@ def run(args: Sequence[str], cwd: Path, env: dict[str, str], timeout: float = 12
     proc = subprocess.run([executable(args[0]), *args[1:]], cwd=cwd, env=env, capture_output=True, text=True,
                           timeout=timeout, stdin=subprocess.DEVNULL)
     return Result(proc.returncode, proc.stdout, proc.stderr)
+
+
+def start(args: Sequence[str], cwd: Path, env: dict[str, str], *, until: str,
+          merge_stderr: bool = False) -> tuple[subprocess.Popen[str], list[str]]:
+    """Start `inv …` (a long-running command: a server in the foreground) and read its stdout up to
+    the first line that contains `until`; the process and the lines read. Stop it with `interrupt`."""
+    proc = subprocess.Popen([executable(args[0]), *args[1:]], cwd=cwd, env=env, text=True,
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT if merge_stderr else subprocess.PIPE)
+    lines: list[str] = []
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        lines.append(line)
+        if until in line:
+            break
+    return proc, lines
+
+
+def interrupt(proc: subprocess.Popen[str], timeout: float = 60) -> Result:
+    """Ctrl-C (SIGINT) to a process from `start`; its exit code and the rest of its output."""
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=timeout)
+    return Result(proc.returncode, out, err or "")
 
 
 def tasks_py(folder: Path) -> Path:
