@@ -1,5 +1,7 @@
-"""`inv preflight` as a user runs it: a subprocess in a fresh folder, against the embedded servers
-(usage errors, which stop before any check, run in-process)."""
+"""`inv preflight` as a user runs it, in a fresh folder, against the embedded servers.
+
+In-process where the output and the exit code are the point; a real `inv` process where the
+message names the command to run (it names the program that runs) and on a terminal."""
 
 from __future__ import annotations
 
@@ -29,8 +31,8 @@ def creds(backend, task_app, tmp_path, **extra):
 
 
 def test_passes_and_prints_a_table(folder, backend, task_app, tmp_path):
-    result = run(["inv", "preflight", "--task-url", task_app.url, "--backend", backend.root], folder,
-                 creds(backend, task_app, tmp_path))
+    result = run_in_process(["inv", "preflight", "--task-url", task_app.url, "--backend", backend.root], cwd=folder,
+                            **keys(backend, task_app))
     assert result.code == 0, result.output
     for word in ("backend.verify_task_app", "task_app.health", "task_app.task_info", "preflight passed"):
         assert word in result.stdout
@@ -38,8 +40,8 @@ def test_passes_and_prints_a_table(folder, backend, task_app, tmp_path):
 
 
 def test_json_output_shape(folder, backend, task_app, tmp_path):
-    result = run(["inv", "preflight", "--task-url", task_app.url, "--backend", backend.root, "--json"], folder,
-                 creds(backend, task_app, tmp_path))
+    result = run_in_process(["inv", "preflight", "--task-url", task_app.url, "--backend", backend.root, "--json"],
+                            cwd=folder, **keys(backend, task_app))
     assert result.code == 0, result.output
     doc = json.loads(result.stdout)  # stdout holds exactly one JSON document
     assert doc["ok"] is True and doc["exit_code"] == 0 and doc["task_url"] == task_app.url
@@ -55,8 +57,7 @@ def test_json_output_shape(folder, backend, task_app, tmp_path):
 def test_task_url_from_env_file(folder, backend, task_app, tmp_path):
     write_env(folder / "creds.env", SYNTH_API_KEY=backend.api_key,
               ENVIRONMENT_API_KEY=task_app.environment_api_key, TASK_APP_URL=task_app.url)
-    result = run(["inv", "preflight", "--env-file", "creds.env", "--backend", backend.root], folder,
-                 user_env(tmp_path))
+    result = run_in_process(["inv", "preflight", "--env-file", "creds.env", "--backend", backend.root], cwd=folder)
     assert result.code == 0, result.output
     assert "(from TASK_APP_URL, file ./creds.env)" in result.stdout
 
@@ -76,8 +77,8 @@ def test_task_app_down_exits_3_with_the_fix(folder, backend, task_app, tmp_path)
 
 def test_wrong_key_exits_3_and_masks_it(folder, backend, task_app, tmp_path):
     wrong = "env_wrong_" + "7" * 24
-    env = user_env(tmp_path, SYNTH_API_KEY=backend.api_key, ENVIRONMENT_API_KEY=wrong)
-    result = run(["inv", "preflight", "--task-url", task_app.url, "--backend", backend.root], folder, env)
+    result = run_in_process(["inv", "preflight", "--task-url", task_app.url, "--backend", backend.root], cwd=folder,
+                            SYNTH_API_KEY=backend.api_key, ENVIRONMENT_API_KEY=wrong)
     assert result.code == 3, result.output
     assert "rejected ENVIRONMENT_API_KEY (env_…77)" in result.stdout
     assert wrong not in result.output
@@ -122,7 +123,7 @@ def pipeline(cfg, backend):
 
 def test_pipeline_runs_both(folder, backend, task_app, tmp_path):
     cfg = rl_config(folder, **{'task_url = "http://127.0.0.1:8001"': f'task_url = "{task_app.url}"'})
-    result = run(pipeline(cfg, backend), folder, creds(backend, task_app, tmp_path))
+    result = run_in_process(pipeline(cfg, backend), cwd=folder, **keys(backend, task_app))
     assert result.code == 0, result.output
     assert f"ok: {cfg}" in result.stdout and "preflight passed" in result.stdout
     assert f"(from [services].task_url of {cfg})" in result.stdout
@@ -139,7 +140,7 @@ def test_pipeline_stops_at_an_invalid_config(folder, backend, task_app, tmp_path
 def test_pipeline_preflight_failure_is_exit_3(folder, backend, task_app, tmp_path):
     url = dead_url()
     cfg = rl_config(folder, **{'task_url = "http://127.0.0.1:8001"': f'task_url = "{url}"'})
-    result = run(pipeline(cfg, backend), folder, creds(backend, task_app, tmp_path))
+    result = run_in_process(pipeline(cfg, backend), cwd=folder, **keys(backend, task_app))
     assert result.code == 3, result.output
     assert f"ok: {cfg}" in result.stdout and f"nothing is listening at {url}" in result.stdout
 

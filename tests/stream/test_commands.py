@@ -1,5 +1,6 @@
 """`inv stream`, `inv jobs`, `inv cancel` as a user runs them: subprocesses against the embedded backend
-(a flag error, which stops before any request, runs in-process)."""
+(runs whose output and exit code are the point run in-process; a real process where a signal or a
+terminal is involved, or the hint names the program that runs)."""
 
 from __future__ import annotations
 
@@ -30,24 +31,31 @@ def _env(project: Path, server) -> dict[str, str]:
 
 
 def _inv(project: Path, server, *args: str, timeout: float = 120) -> Result:
+    """A real `inv` process (for the hints, which name the program that runs)."""
     return run(["inv", *args, "--backend", server.root], project, _env(project, server), timeout=timeout)
+
+
+def _here(project: Path, server, *args: str) -> Result:
+    """The same command in-process."""
+    return run_in_process(["inv", *args, "--backend", server.root], cwd=project, SYNTH_API_KEY=server.api_key,
+                          COLUMNS="120")
 
 
 def test_inv_stream_succeeded_and_json(project, backend):
     client = backend.client()
     job_id = create_rl(client, steps=5)
-    done = _inv(project, backend, "stream", "--job-id", job_id, "--poll-interval", "0.05")
+    done = _here(project, backend, "stream", "--job-id", job_id, "--poll-interval", "0.05")
     assert done.code == 0, done.stderr
     assert "status=succeeded" in done.stdout and "train.loss=" in done.stdout
     assert backend.api_key not in done.stdout + done.stderr  # the key is only ever shown masked
 
-    as_json = _inv(project, backend, "stream", "--job-id", job_id, "--json", "--poll-interval", "0.05")
+    as_json = _here(project, backend, "stream", "--job-id", job_id, "--json", "--poll-interval", "0.05")
     assert as_json.code == 0
     records = [json.loads(line) for line in as_json.stdout.splitlines()]  # stdout is only NDJSON
     assert records[-1]["record"] == "summary" and records[-1]["status"] == "succeeded"
     assert [r["seq"] for r in records if r["record"] == "event"] == list(range(1, 5 + 4))
 
-    ndjson = _inv(project, backend, "stream", "--job-id", job_id, "--stream-format", "json")
+    ndjson = _here(project, backend, "stream", "--job-id", job_id, "--stream-format", "json")
     assert ndjson.code == 0
     again = [json.loads(line) for line in ndjson.stdout.splitlines()]  # stdout is only NDJSON here too
     assert [(r["record"], r.get("seq")) for r in again] == [(r["record"], r.get("seq")) for r in records]
@@ -56,7 +64,7 @@ def test_inv_stream_succeeded_and_json(project, backend):
 
 def test_inv_stream_failed_exit_1(project, backend):
     job_id = create_rl(backend.client(), steps=6, fail_at_step=2)
-    done = _inv(project, backend, "stream", "--job-id", job_id, "--type", "rl", "--poll-interval", "0.05")
+    done = _here(project, backend, "stream", "--job-id", job_id, "--type", "rl", "--poll-interval", "0.05")
     assert done.code == 1
     assert "status=failed" in done.stdout
 
@@ -126,19 +134,19 @@ def test_inv_jobs_table_json_and_cancel(project, backend_factory):
     running_id = create_rl(client, steps=10_000)
     wait_status(client, running_id, {"running"})
 
-    table = _inv(project, server, "jobs")
+    table = _here(project, server, "jobs")
     assert table.code == 0, table.stderr
     rows = {line.split()[0]: line for line in table.stdout.splitlines() if line.startswith("job_")}
     assert "succeeded" in rows[done_id] and "running" in rows[running_id]
 
-    listed = _inv(project, server, "jobs", "--json", "--status", "running")
+    listed = _here(project, server, "jobs", "--json", "--status", "running")
     assert [j["id"] for j in json.loads(listed.stdout)["jobs"]] == [running_id]
 
-    cancelled = _inv(project, server, "cancel", running_id)
+    cancelled = _here(project, server, "cancel", running_id)
     assert cancelled.code == 0 and "cancelled" in cancelled.stdout
     assert client.get_job("rl", running_id)["status"] == "cancelled"
 
-    missing = _inv(project, server, "cancel", "job_does_not_exist")
+    missing = _here(project, server, "cancel", "job_does_not_exist")
     assert missing.code == 4 and "not found" in missing.stderr
 
 
@@ -167,6 +175,6 @@ def test_chart_in_a_terminal_80x24(project, backend):
 
 def test_chart_falls_back_to_lines_off_a_terminal(project, backend):
     job_id = create_rl(backend.client(), steps=3)
-    done = _inv(project, backend, "stream", "--job-id", job_id, "--stream-format", "chart", "--poll-interval", "0.05")
+    done = _here(project, backend, "stream", "--job-id", job_id, "--stream-format", "chart", "--poll-interval", "0.05")
     assert done.code == 0
     assert "status=succeeded" in done.stdout and "train.loss=" in done.stdout and "\x1b[" not in done.stdout
