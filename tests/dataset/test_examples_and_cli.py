@@ -1,5 +1,5 @@
-"""--examples N (head_examples) and `inv upload-dataset` run as a user would (subprocess, --json); the
-errors that stop it before any upload run in-process."""
+"""--examples N (head_examples) and `inv upload-dataset` as a user runs it (in-process, --json), with
+the progress bars on a real terminal (a subprocess)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from synthlaunch.errors import DatasetError, UsageError
 from synthlaunch.console import Output
 from synthlaunch.render.progress import byte_progress, wants_progress
 
-from tests.support.cli import Result, executable, run, run_in_process, tasks_py
+from tests.support.cli import Result, executable, run_in_process, tasks_py
 from tests.support.env import user_env
 
 
@@ -118,13 +118,14 @@ def test_progress_bar_only_on_a_terminal_and_for_big_files() -> None:
 # -- `inv upload-dataset` --------------------------------------------------------------------------------
 
 def inv(args: list[str], cwd: Path, env: dict[str, str]) -> Result:
-    return run(["inv", *args], tasks_py(cwd), env)
+    """`inv upload-dataset …` in-process, in `cwd`, with `env` added to the test's private environment."""
+    return run_in_process(["inv", *args], cwd=cwd, **env)
 
 
 def test_inv_upload_dataset_json_then_reuse(backend: Any, tmp_path: Path) -> None:
     data = tmp_path / "train.jsonl"
     data.write_bytes(b"".join(line(i) + b"\n" for i in range(7)) + b'{"messages": [{"role": "u"}], "cli": 1}\n')
-    env = user_env(tmp_path, SYNTH_API_KEY=backend.api_key, BACKEND_BASE_URL=backend.root)
+    env = {"SYNTH_API_KEY": backend.api_key, "BACKEND_BASE_URL": backend.root}
     first = inv(["upload-dataset", str(data), "--json"], tmp_path, env)
     assert first.code == 0, first.stderr
     doc = json.loads(first.stdout)  # stdout holds only the JSON document
@@ -147,7 +148,7 @@ def test_inv_upload_dataset_json_then_reuse(backend: Any, tmp_path: Path) -> Non
 def test_inv_upload_dataset_examples(backend: Any, tmp_path: Path) -> None:
     data = tmp_path / "many.jsonl"
     data.write_bytes(b"".join(line(i) + b"\n" for i in range(50)) + b"not json at all\n")
-    env = user_env(tmp_path, SYNTH_API_KEY=backend.api_key, BACKEND_BASE_URL=backend.root)
+    env = {"SYNTH_API_KEY": backend.api_key, "BACKEND_BASE_URL": backend.root}
     res = inv(["upload-dataset", str(data), "--examples", "5", "--json"], tmp_path, env)
     assert res.code == 0, res.stderr  # the broken last line is not part of the first 5
     doc = json.loads(res.stdout)
@@ -206,7 +207,7 @@ def test_no_progress_bar_without_a_terminal(backend: Any, tmp_path: Path) -> Non
     data = tmp_path / "big.jsonl"
     data.write_bytes(b"".join(line(i) + b"\n" for i in range(60_000)))
     assert data.stat().st_size > 4 * 2**20
-    env = user_env(tmp_path, SYNTH_API_KEY=backend.api_key, BACKEND_BASE_URL=backend.root)
+    env = {"SYNTH_API_KEY": backend.api_key, "BACKEND_BASE_URL": backend.root}
     res = inv(["upload-dataset", str(data), "--force-upload"], tmp_path, env)
     assert res.code == 0, res.stderr
     assert "validating big.jsonl" not in res.stdout + res.stderr and "\x1b[" not in res.stdout + res.stderr
