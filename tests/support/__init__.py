@@ -1,10 +1,14 @@
-"""Helpers shared by every test folder (one copy each; import them, never copy them).
+"""Helpers shared by every test folder (one copy each; import them as `tests.support.…`, never copy
+them, never reach them through sys.path).
 
 - `cli`: run the tool: `run_in_process(argv)` for the command surface, `run(argv, cwd, env)` as a
-  real subprocess (e2e, signals, terminals), `project`, `tasks_py`, `write_env`, `Result`.
+  real subprocess (e2e, terminals), `start`/`interrupt` for a server in the foreground (Ctrl-C),
+  `project`, `tasks_py`, `write_env`, `Result`.
 - `env`: the variables the tool reads (`TOOL_VARIABLES`), `scrubbed_environ`, `private_dirs` and
   `user_env` (the environment of every subprocess), used by the autouse fixture of `tests/conftest.py`.
 - `keys`: the suite's key values.
+- `configs`: the smallest valid RL and SFT configs, a valid chat line.
+- `servers`: `running()`, a block that starts servers and stops them all at its end.
 - `net`: `free_port`, `dead_url`, the quick `FAST` retry policy.
 - `stub`: `StubServer`, a scripted HTTP server for answers the embedded servers do not give.
 - `backend`: polling and request bodies for the embedded backend, its job and file inventories.

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Sequence
 
+from invoke import Program
+
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 #: the line a user project's tasks.py holds to get our tasks under `inv`
@@ -98,14 +100,12 @@ def write_env(path: Path, **values: str) -> Path:
 
 # -- in-process ------------------------------------------------------------------------------------
 
-def _program(binary: str):  # type: ignore[no-untyped-def]
+def _program(binary: str) -> Program:
     if binary == "synthlaunch":
         from synthlaunch.program import program
 
         return program
     if binary in ("inv", "invoke"):
-        from invoke import Program
-
         from synthlaunch.tasks import ns
 
         # what `inv` is when the current folder's tasks.py imports our namespace
@@ -134,8 +134,11 @@ def _process_state(argv: Sequence[str], cwd: Path | None, env: dict[str, str]) -
     finally:
         os.chdir(saved_cwd)
         sys.argv, sys.stdin = saved_argv, saved_stdin
-        os.environ.clear()
-        os.environ.update(saved_environ)
+        for name in [n for n in os.environ if n not in saved_environ]:
+            del os.environ[name]
+        for name, value in saved_environ.items():  # only what changed: server threads read os.environ too
+            if os.environ.get(name) != value:
+                os.environ[name] = value
         REGISTRY.clear()
         REGISTRY.add(*saved_secrets)
         logger.handlers[:] = saved_logger[0]
