@@ -18,9 +18,9 @@ from synthlaunch.local.serve import BackendServer, TaskAppServer
 
 from tests.support.cli import Result, interrupt, project, run, start
 from tests.support.env import user_env
-from tests.support.leaks import FRAGMENT, leaked
+from tests.support import leaks
+from tests.support.leaks import FRAGMENT
 from tests.support.servers import running
-
 
 SK = "sk_leak_" + secrets.token_hex(16)                 # shell
 EK = "env_leak_" + secrets.token_hex(16)                # .env
@@ -31,10 +31,7 @@ ALL = (SK, EK, ALIAS, OTHER, WRONG_SK)
 
 
 def assert_no_leak(result, label: str) -> None:
-    text = result.stdout + "\n" + result.stderr
-    for secret in ALL:
-        found = leaked(text, [secret])
-        assert not found, f"{label}: fragment(s) {found[:3]} of a key leaked:\n{text[-3000:]}"
+    leaks.assert_no_leak(result.stdout + "\n" + result.stderr, ALL, label)
 
 
 @pytest.fixture(scope="module")
