@@ -24,9 +24,3 @@ def write(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return _write
-
-
-@pytest.fixture
-def clean_env() -> dict[str, str]:
-    """An environment without SDK_EXPERIMENTAL* or TASK_APP_* variables."""
-    return {}
