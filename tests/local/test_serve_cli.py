@@ -14,7 +14,7 @@ import sys
 import pytest
 import requests
 
-from tests.support.cli import REPO, interrupt, run_in_process, start
+from tests.support.cli import REPO, interrupt, run, run_in_process, start
 from tests.support.env import user_env
 
 
@@ -200,7 +200,7 @@ def test_backend_refuses_unsafe_or_empty_key_files(tmp_path, content, mode, mess
     assert "Traceback" not in result.stderr and "sk_shared_key_0123" not in result.stderr
 
 
-def test_help_says_a_key_on_the_command_line_shows_in_ps():
+def test_help_says_a_key_on_the_command_line_shows_in_ps(tmp_path):
     for task in ("local.backend", "local.task-app"):
-        result = run_in_process(["inv", task, "--help"], cwd=REPO)
+        result = run(["inv", task, "--help"], REPO, user_env(tmp_path))
         assert "`ps`" in result.stdout and "--environment-api-key-file" in result.stdout
