@@ -24,7 +24,7 @@ from typing import IO, Any
 
 from ..store import Store, prefix_of
 from .artifacts import latest_checkpoint
-from .models import fine_tuned_id
+from .models import fine_tuned_id, split_fine_tuned
 from .report import ReportTail
 from .spec import TrainSpec
 
@@ -182,7 +182,11 @@ class TorchRunner:
             return
         p = prefix_of(row["kind"])
         job_dir = self.job_dir(job_id)
-        spec = TrainSpec.load(job_dir / "spec.json")
+        try:
+            spec = TrainSpec.load(job_dir / "spec.json")
+        except (OSError, ValueError, TypeError) as exc:
+            self._fail(job_id, f"cannot read the job's training spec ({job_dir / 'spec.json'}): {exc}")
+            return
         attempt = len(list(job_dir.glob("report-*.ndjson"))) + 1
         spec.report_file = str(job_dir / f"report-{attempt}.ndjson")
         resumed = job_id in self._resume or row["status"] == "running"
@@ -306,7 +310,8 @@ class TorchRunner:
             row = store.job_row(job_id)
             if row is None or row["status"] != "running":
                 return
-            fine_tuned = fine_tuned_id(row["model"], job_id)
+            base = split_fine_tuned(row["model"])  # continuing from ft:<base>:<job> keeps <base>
+            fine_tuned = fine_tuned_id(base[0] if base else row["model"], job_id)
             loss = done.get("final_loss")
             store.update_job(job_id, fine_tuned_model=fine_tuned, next_step=int(done.get("steps") or 0))
             store.finish_job(job_id, "succeeded", event_type=f"{prefix_of(row['kind'])}.job.completed",
