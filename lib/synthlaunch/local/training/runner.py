@@ -4,8 +4,9 @@ A background thread starts queued jobs (at most `max_jobs` at once) as
 `python -m synthlaunch.local.training.child SPEC` (under `torch.distributed.run` when the job
 asks for more than one process), copies each process's reports into the store, stops the process
 of a job that was cancelled or failed (SIGTERM to its process group, SIGKILL after a grace
-period), and ends the job when its process exits: `succeeded` with `fine_tuned_model` after a
-`done` report, else `failed` with the reason. On start it resumes jobs a previous backend left
+period), and ends the job: `succeeded` with `fine_tuned_model` on the process's `done` report
+(sent after the final model is saved; the process is then left to exit), `failed` with the
+reason when the process exits without one. On start it resumes jobs a previous backend left
 running, from their last checkpoint (or from step 0, saying so).
 """
 
@@ -31,6 +32,8 @@ from .spec import TrainSpec
 log = logging.getLogger("synthlaunch.local")
 CHILD_MODULE = "synthlaunch.local.training.child"
 ACTIVE = ("queued", "running")
+#: seconds a process that reported `done` may take to exit before it is stopped
+EXIT_GRACE_SECONDS = 30.0
 
 
 @dataclass
@@ -42,6 +45,7 @@ class Running:
     log_path: Path
     error: str | None = None
     done: dict[str, Any] | None = None
+    done_at: float | None = None
     stop_sent_at: float | None = None
 
 
@@ -233,21 +237,19 @@ class TorchRunner:
         self._apply_reports(run)
         row = store.job_row(run.job_id)
         if row is None or row["status"] not in ACTIVE:
-            if exit_code is None:  # cancelled or failed from outside: stop the process
-                if run.stop_sent_at is None:
-                    run.stop_sent_at = time.monotonic()
-                    self._signal(run, signal.SIGTERM)
-                elif time.monotonic() - run.stop_sent_at > self.stop_grace_seconds:
-                    self._signal(run, signal.SIGKILL)
-                return
-            self._forget(run)
+            if exit_code is not None:
+                self._forget(run)
+            elif run.done_at is not None and time.monotonic() - run.done_at <= EXIT_GRACE_SECONDS:
+                pass  # succeeded (final model saved): let the process exit on its own
+            elif run.stop_sent_at is None:  # cancelled or failed from outside, or stuck after `done`
+                run.stop_sent_at = time.monotonic()
+                self._signal(run, signal.SIGTERM)
+            elif time.monotonic() - run.stop_sent_at > self.stop_grace_seconds:
+                self._signal(run, signal.SIGKILL)
             return
         if exit_code is None:
             return
         self._forget(run)
-        if exit_code == 0 and run.done is not None:
-            self._succeed(run.job_id, run.done)
-            return
         if run.error:
             reason = f"training failed: {run.error}"
         elif exit_code < 0:
@@ -271,7 +273,9 @@ class TorchRunner:
                 run.error = str(record.get("message"))
                 continue
             if kind == "done":
-                run.done = record
+                # the final model is saved: the job has succeeded, whatever the process's exit takes
+                run.done, run.done_at = record, time.monotonic()
+                self._succeed(run.job_id, record)
                 continue
             with store.tx():
                 row = store.job_row(run.job_id)
