@@ -24,6 +24,9 @@ from typing import IO, Any, Iterator
 from .jsonsafe import unservable
 
 IDEMPOTENCY_TTL = 24 * 3600.0
+#: job columns newer than SCHEMA's first version (real training, results): `Store._migrate`
+#: adds them to an older database
+JOB_COLUMNS_ADDED = {"trainer": "TEXT", "trained_model": "TEXT", "fine_tuned_model": "TEXT"}
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (
@@ -46,8 +49,6 @@ CREATE TABLE IF NOT EXISTS idempotency (
     scope TEXT, key TEXT, fingerprint TEXT, object_kind TEXT, object_id TEXT, created_at REAL,
     PRIMARY KEY (scope, key));
 """
-#: (name, SQL type) of job columns newer than SCHEMA's first version (`Store._migrate` adds them)
-JOB_COLUMNS_ADDED = (("fine_tuned_model", "TEXT"),)
 
 
 def iso(ts: float | None) -> str | None:
@@ -91,7 +92,7 @@ class Store:
     def _migrate(self) -> None:
         """Columns added after the first release, added to a data folder made by an older version."""
         have = {r["name"] for r in self.db.execute("PRAGMA table_info(jobs)")}
-        for name, kind in JOB_COLUMNS_ADDED:
+        for name, kind in JOB_COLUMNS_ADDED.items():
             if name not in have:
                 self.db.execute(f"ALTER TABLE jobs ADD COLUMN {name} {kind}")
 
@@ -216,16 +217,20 @@ class Store:
 
     def insert_job(self, *, kind: str, status: str, body: dict[str, Any], model: str | None,
                    training_file_id: str | None, total_steps: int, fail_at_step: int | None,
-                   seed: str, first_message: str) -> str:
+                   seed: str, first_message: str, trainer: str = "emulate", trained_model: str | None = None,
+                   first_data: dict[str, Any] | None = None, job_id: str | None = None) -> str:
+        """A new job; `trainer` is "emulate" (synthetic metrics) or "torch" (a real training process)."""
         now = time.time()
-        job_id = new_id("job")
+        job_id = job_id or new_id("job")
         with self.tx() as db:
             db.execute("INSERT INTO jobs (id, kind, status, body, model, training_file_id, total_steps, next_step,"
-                       " fail_at_step, seed, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                       " fail_at_step, seed, created_at, updated_at, trainer, trained_model)"
+                       " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                        (job_id, kind, status, json.dumps(body), model, training_file_id, total_steps, 0,
-                        fail_at_step, seed, now, now))
+                        fail_at_step, seed, now, now, trainer, trained_model))
             self.add_event(job_id, f"{prefix_of(kind)}.job.created", first_message,
-                           data={"emulated": True, "total_steps": total_steps})
+                           data={"emulated": trainer == "emulate", "trainer": trainer, "total_steps": total_steps,
+                                 **(first_data or {})})
             self.add_phase(job_id, status)
         return job_id
 
@@ -263,10 +268,17 @@ class Store:
         with self.lock:
             return [self._with_metrics(job_view(r)) for r in self.db.execute(sql, args).fetchall()]
 
-    def active_job_ids(self) -> list[str]:
+    def active_job_ids(self, trainer: str | None = None) -> list[str]:
+        """Queued and running jobs, oldest first; only those of `trainer` ("emulate" or "torch") when given."""
+        sql = "SELECT id FROM jobs WHERE status IN ('queued','running')"
+        args: list[Any] = []
+        if trainer == "emulate":
+            sql += " AND COALESCE(trainer, 'emulate') = 'emulate'"
+        elif trainer:
+            sql += " AND trainer = ?"
+            args.append(trainer)
         with self.lock:
-            return [r["id"] for r in self.db.execute(
-                "SELECT id FROM jobs WHERE status IN ('queued','running') ORDER BY created_at, rowid")]
+            return [r["id"] for r in self.db.execute(sql + " ORDER BY created_at, rowid", args)]
 
     def update_job(self, job_id: str, **fields: Any) -> None:
         fields["updated_at"] = time.time()
@@ -418,8 +430,13 @@ def _job_view(row: sqlite3.Row, body: dict[str, Any]) -> dict[str, Any]:
         "status": row["status"], "model": row["model"], "created_at": iso(row["created_at"]),
         "updated_at": iso(row["updated_at"]), "started_at": iso(row["started_at"]),
         "finished_at": iso(row["finished_at"]), "total_steps": row["total_steps"],
-        "current_step": row["next_step"], "emulated": True,
+        "current_step": row["next_step"], "emulated": (row["trainer"] or "emulate") == "emulate",
+        "trainer": row["trainer"] or "emulate",
     }
+    if row["trained_model"] and row["trained_model"] != row["model"]:
+        view["trained_model"] = row["trained_model"]  # the stand-in that actually trained (model alias)
+    if row["fine_tuned_model"]:
+        view["fine_tuned_model"] = row["fine_tuned_model"]
     if row["training_file_id"]:
         view["training_file_id"] = row["training_file_id"]
     if kind == "sft" and isinstance(body.get("hyperparameters"), dict):
@@ -434,6 +451,4 @@ def _job_view(row: sqlite3.Row, body: dict[str, Any]) -> dict[str, Any]:
         view["metadata"] = body["metadata"]
     if row["error"]:
         view["error"] = row["error"]
-    if row["fine_tuned_model"]:
-        view["fine_tuned_model"] = row["fine_tuned_model"]
     return view

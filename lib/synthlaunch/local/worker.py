@@ -149,6 +149,8 @@ class Worker:
         self._last_step: dict[str, float] = {}
         self._file_seen: dict[str, float] = {}
         self._thread: threading.Thread | None = None
+        #: set by the backend when a torch trainer runs next to this one (it resumes the real jobs)
+        self.real_training = False
 
     def start(self) -> None:
         self._resume_interrupted()
@@ -168,7 +170,14 @@ class Worker:
         self._wake.set()
 
     def _resume_interrupted(self) -> None:
-        for job_id in self.store.active_job_ids():
+        for job_id in self.store.active_job_ids("torch"):
+            row = self.store.job_row(job_id)
+            if row is not None and not self.real_training:
+                reason = ("the embedded backend restarted with the emulate trainer; this job trains for real and "
+                          "needs the torch trainer (restart the backend with it to resume)")
+                self.store.finish_job(job_id, "failed", event_type=f"{prefix_of(row['kind'])}.job.failed",
+                                      message=reason, level="error", data={"reason": reason}, error=reason)
+        for job_id in self.store.active_job_ids("emulate"):
             row = self.store.job_row(job_id)
             if row is not None and row["status"] == "running":
                 self.store.add_event(
@@ -196,7 +205,7 @@ class Worker:
             if now - seen >= self.file_check_seconds:
                 self._check_file(file_id)
                 self._file_seen.pop(file_id, None)
-        for job_id in self.store.active_job_ids():
+        for job_id in self.store.active_job_ids("emulate"):
             last = self._last_step.get(job_id)
             if last is None or now - last >= self.step_seconds:
                 self._last_step[job_id] = now
