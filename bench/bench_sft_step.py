@@ -53,6 +53,8 @@ def report_times(server, job_id: str) -> list[float]:  # noqa: ANN001
 
 
 def run_job(server, epochs: int) -> dict[str, float]:  # noqa: ANN001
+    from synthlaunch.api import SynthClient
+
     client = SynthClient(server.api_url, server.api_key)
     record = client.upload_file(DATA)
     while client.get_file(record["id"])["status"] != "ready":
