@@ -263,16 +263,19 @@ def demo(c, stream_format=None, json=False, debug=False, verbose=False, step_sec
     "environment_api_key": "keys tried against task apps by verify_task_app (repeatable; default ENVIRONMENT_API_KEY)",
     "faults": "fault injection spec, e.g. 'rate=0.3,kinds=429+503+drop,seed=7,path=/api/*' (see README)",
     "step_seconds": "emulated training speed: seconds per training step (default 0.2)",
+    "log_requests": "print one line per request: method, path, status, latency (never a header value)",
+    "event_stream": "serve GET /api/{rl|learning}/jobs/{id}/events/stream (default on; --no-event-stream "
+                    "answers 404 there, like a backend older than the stream)",
 })
 @with_exit_codes(EXIT_OK, EXIT_INVALID_INPUT)
 def local_backend(c, host="127.0.0.1", port=None, data_dir=None, api_key=None, environment_api_key=None,
-                  faults=None, step_seconds=None):
+                  faults=None, step_seconds=None, log_requests=False, event_stream=True):
     """Run the embedded Synth-compatible backend (SQLite state, emulated training). Ctrl-C stops it."""
     from .commands.local import serve_backend
 
     _run(serve_backend, host=host, port=8000 if port is None else port, data_dir=data_dir,
          api_keys=list(api_key or []), environment_api_keys=list(environment_api_key or []),
-         faults=faults, step_seconds=step_seconds)
+         faults=faults, step_seconds=step_seconds, log_requests=log_requests, event_stream=event_stream)
 
 
 @task(iterable=["environment_api_key"], auto_shortflags=False, help={

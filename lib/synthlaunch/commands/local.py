@@ -76,8 +76,12 @@ def _foreground(out: Output, server: Any, what: str) -> Iterator[None]:
 def serve_backend(out: Output, host: str = "127.0.0.1", port: int | str = 8000,
                   data_dir: str | None = None, api_keys: Sequence[str] | None = None,
                   environment_api_keys: Sequence[str] | None = None, faults: str | None = None,
-                  step_seconds: float | str | None = None) -> int:
-    """`local.backend`: run the embedded backend in the foreground until Ctrl-C (exit 0)."""
+                  step_seconds: float | str | None = None, log_requests: bool = False,
+                  event_stream: bool = True) -> int:
+    """`local.backend`: run the embedded backend in the foreground until Ctrl-C (exit 0).
+
+    `log_requests`: one stderr line per request (method, path, status, latency; no header, no query).
+    `event_stream=False`: serve no `…/events/stream` (to try a client's polling fallback)."""
     from ..local.faults import FaultSpecError
     from ..local.serve import BackendServer
 
@@ -93,7 +97,10 @@ def serve_backend(out: Output, host: str = "127.0.0.1", port: int | str = 8000,
     folder = Path(data_dir).expanduser() if data_dir else backend_data_dir()
     try:
         server = BackendServer(host=host, port=port_n, data_dir=folder, api_keys=keys or None,
-                               environment_api_keys=env_keys or None, faults=faults, step_seconds=steps)
+                               environment_api_keys=env_keys or None, faults=faults, step_seconds=steps,
+                               event_stream=event_stream,
+                               log_requests=(lambda record: out.info(f"request: {record.line()}"))
+                               if log_requests else None)
     except FaultSpecError as exc:
         raise UsageError(f"--faults: {exc}", hint="see docs/embedded-backend.md for the SPEC syntax") from None
     for key in server.api_keys + server.environment_api_keys:
@@ -114,6 +121,10 @@ def serve_backend(out: Output, host: str = "127.0.0.1", port: int | str = 8000,
         out.result(f"  step seconds: {server.step_seconds:g}")
         if server.injector.rules:
             out.result(f"  faults      : {server.injector.spec}")
+        if not event_stream:
+            out.result("  event stream: off (--no-event-stream: GET …/events/stream answers 404)")
+        if log_requests:
+            out.result("  request log : on (method, path, status, latency on stderr)")
     return 0
 
 

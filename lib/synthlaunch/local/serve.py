@@ -163,13 +163,21 @@ class BackendServer(_ThreadedServer):
     `api_keys` / `environment_api_keys` default to one generated key each. `data_dir` defaults to
     a temporary folder removed on `stop()`. `faults` is a SPEC string (see `faults.py`).
     `file_check_seconds` delays the processing → ready transition of uploads (tests).
+    `event_stream=False` leaves out `GET …/events/stream` (a backend older than the stream);
+    `keepalive_seconds` spaces its keep-alive comments. `log_requests` receives a `RequestRecord`
+    (method, path, status, latency) for every request.
     """
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0, data_dir: str | os.PathLike[str] | None = None,
                  api_keys: Sequence[str] | None = None, environment_api_keys: Sequence[str] | None = None,
                  faults: str | None = None, step_seconds: float | None = None,
-                 file_check_seconds: float = 0.0, idempotency_ttl: float | None = None) -> None:
+                 file_check_seconds: float = 0.0, idempotency_ttl: float | None = None,
+                 event_stream: bool = True, keepalive_seconds: float | None = None,
+                 log_requests: Any = None) -> None:
         super().__init__(host, port)
+        self.event_stream = event_stream
+        self.keepalive_seconds = keepalive_seconds
+        self.log_requests = log_requests
         from .faults import FaultInjector
 
         self.api_keys = list(api_keys) if api_keys else [generate_key("sk_local")]
@@ -204,7 +212,7 @@ class BackendServer(_ThreadedServer):
         return self.environment_api_keys[0]
 
     def start(self) -> "BackendServer":
-        from .backend import BackendState, create_app
+        from .backend import KEEPALIVE_SECONDS, BackendState, create_app
         from .store import IDEMPOTENCY_TTL, Store
         from .worker import Worker
 
@@ -213,7 +221,10 @@ class BackendServer(_ThreadedServer):
         self.store.expire_idempotency()
         self.worker = Worker(self.store, step_seconds=self.step_seconds,
                              file_check_seconds=self.file_check_seconds)
-        state = BackendState(self.store, self.worker, self.injector, self.api_keys, self.environment_api_keys)
+        state = BackendState(self.store, self.worker, self.injector, self.api_keys, self.environment_api_keys,
+                             event_stream=self.event_stream,
+                             keepalive_seconds=self.keepalive_seconds or KEEPALIVE_SECONDS,
+                             request_hook=self.log_requests)
         self.worker.start()
         try:
             self._serve_in_thread(create_app(state))
