@@ -9,11 +9,12 @@ gave up become `BackendUnreachable`.
 from __future__ import annotations
 
 import copy
+import json
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
-from .errors import BackendError, BackendUnreachable
+from .errors import BackendError, BackendUnreachable, EventStreamBroken
 from .http import DEFAULT_POLICY, RetryHook, RetryPolicy, describe_exception, make_session, request
 from .redact import redact, register_secret
 
@@ -27,6 +28,8 @@ TIMEOUT_FILE_CHECK = (10, 30)
 TIMEOUT_STREAM_GET = (10, 60)
 
 JOB_PREFIXES = ("rl", "learning")
+#: answers to `GET …/events/stream` that mean "this backend has no event stream": poll instead
+STREAM_NOT_OFFERED = (404, 405, 406, 501)
 STATUS_HINTS = {
     400: "the backend rejected the request body; read its detail above",
     401: "check SYNTH_API_KEY (flag, shell or .env): the backend did not accept it",
@@ -249,6 +252,24 @@ class SynthClient:
         return list_in(self._json("GET", f"{prefix}/jobs/{job_id}/timeline",
                                   timeout=timeout or TIMEOUT_STREAM_GET, policy=policy), "events")
 
+    def open_event_stream(self, prefix: str, job_id: str, *, since_seq: int = 0,
+                          policy: RetryPolicy | None = None, timeout: Any = None) -> "requests.Response | None":
+        """`GET /api/{rl|learning}/jobs/{id}/events/stream`: the open Server-Sent Events response
+        (events after `since_seq`, also sent as `Last-Event-ID`), or None when the backend does not
+        offer the stream (404, 405, 406, 501, or an answer that is not `text/event-stream`).
+        The caller reads it with `stream_events` and closes it."""
+        headers = {"Accept": "text/event-stream", "Cache-Control": "no-cache"}
+        if since_seq:
+            headers["Last-Event-ID"] = str(since_seq)
+        resp = self._send("GET", f"{prefix}/jobs/{job_id}/events/stream", params={"since_seq": since_seq},
+                          headers=headers, stream=True, allow=STREAM_NOT_OFFERED,
+                          timeout=timeout or TIMEOUT_STREAM_GET, policy=policy)
+        media = resp.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        if resp.status_code in STREAM_NOT_OFFERED or media != "text/event-stream":
+            resp.close()
+            return None
+        return resp
+
     def list_jobs(self, *, status: str | None = None, job_type: str | None = None,
                   created_after: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
         """`GET /api/learning/jobs`: jobs, newest first, filtered by status, type and creation time."""
@@ -260,6 +281,42 @@ class SynthClient:
         """`POST /api/{rl|learning}/jobs/{id}/cancel`. Cancelling twice is harmless, so it is retried."""
         return self._json("POST", f"{prefix}/jobs/{job_id}/cancel", json_body={},
                           timeout=TIMEOUT_JSON_POST, safe_to_retry=True)
+
+
+def stream_events(resp: "requests.Response", on_chunk: Callable[[], None] | None = None) -> Iterator[dict[str, Any]]:
+    """The events of an open event stream, in order: each frame's `data:` JSON object (frames whose
+    data is not a JSON object are skipped; a missing `seq` or `type` is taken from `id:` / `event:`).
+
+    Frames are parsed by sseclient-py (multi-line data, CR/LF/CRLF, comments); the connection, its
+    timeouts and what to do when it ends stay ours. `on_chunk` runs after each piece of the body,
+    keep-alive comments included, so the caller gets control on an idle stream (it may raise to stop).
+    A transport failure while reading becomes `EventStreamBroken` (what `on_chunk` raises passes through).
+    """
+    import requests
+    import sseclient
+
+    def chunks() -> Iterator[bytes]:
+        for chunk in resp.iter_content(chunk_size=None):
+            yield chunk
+            if on_chunk is not None:
+                on_chunk()
+
+    try:
+        for message in sseclient.SSEClient(chunks()).events():
+            try:
+                event = json.loads(message.data)
+            except ValueError:
+                continue
+            if not isinstance(event, dict):
+                continue
+            if event.get("seq") is None and message.id:
+                event["seq"] = message.id
+            if not event.get("type") and message.event and message.event != "message":
+                event["type"] = message.event
+            yield event
+    except requests.RequestException as exc:
+        raise EventStreamBroken(f"GET {resp.url}: the event stream broke ({describe_exception(exc)})",
+                                method="GET", url=resp.url) from exc
 
 
 def job_id_of(body: Any) -> str | None:
