@@ -92,7 +92,7 @@ def serve_backend(out: Output, host: str = "127.0.0.1", port: int | str = 8000,
             else float(step_seconds)
         if steps < 0:
             raise UsageError(f"--step-seconds must be >= 0, got {steps}")
-    keys, generated = _keys(api_keys, "SYNTH_API_KEY")
+    keys, generated = _keys(api_keys, "SYNTH_API_KEY", also=("SYNTH_USER_KEY", "SYNTH_BACKEND_API_KEY"))
     env_keys, env_generated = _keys(environment_api_keys, "ENVIRONMENT_API_KEY", also=("DEV_ENVIRONMENT_API_KEY",))
     folder = Path(data_dir).expanduser() if data_dir else backend_data_dir()
     try:
