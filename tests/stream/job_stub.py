@@ -5,16 +5,19 @@
     stub = JobStub(events=[...], status="running", stream="break:3")
     client = SynthClient(stub.url + "/api", "sk_…")
 
-`stream`: "ok" (every event, then the end), "404", "405", or "break:N" (N frames, then the
-connection is dropped in the middle of a chunk). The polled routes answer from `events` after
-`since_seq` (or from the start when `repeat=True`, to check de-duplication); the first read of
-the events finds only the first one (the job has just started).
+`stream`: "ok" (every event, then the end), "404", "405", "break:N" (N frames, then the
+connection is dropped in the middle of a chunk), or "idle" (every event, then keep-alive comments
+until the client leaves). `final_status` is what the job reports once its events were sent.
+The polled routes answer from `events` after `since_seq` (or from the start when `repeat=True`,
+to check de-duplication); the first read of the events finds only the first one (the job has just
+started).
 """
 
 from __future__ import annotations
 
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -96,6 +99,15 @@ class JobStub:
                     sent += 1
                 if stub.final_status:
                     stub.status = stub.final_status
+                if stub.stream == "idle":  # nothing more happens: keep-alives until the client goes away
+                    try:
+                        for _ in range(600):
+                            self._chunk(": keep-alive\n\n")
+                            time.sleep(0.05)
+                    except OSError:
+                        pass
+                    self.close_connection = True
+                    return
                 self.wfile.write(b"0\r\n\r\n")
                 self.close_connection = True
 

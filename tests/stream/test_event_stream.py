@@ -131,3 +131,25 @@ def test_a_paused_job_stops_the_watch_with_exit_5_and_the_reattach_hint(stream):
     assert raised.value.exit_code == 5 and raised.value.reported
     err = cap.stderr.getvalue()
     assert "paused" in err and f"stream --job-id {stub.job_id}" in err
+
+
+@pytest.mark.parametrize("status, outcome", [("paused", "paused"), ("cancelled", "cancelled")])
+def test_status_read_beside_an_idle_stream_notices_a_job_paused_or_ended_without_an_event(monkeypatch, status,
+                                                                                          outcome):
+    import synthlaunch.stream as stream
+
+    monkeypatch.setattr(stream, "STATUS_EVERY", 0.2)
+    stub = JobStub(events=sft_events(0)[:1], stream="idle", final_status=status)
+    try:
+        cap = Captured()
+        client = SynthClient(stub.url + "/api", "sk_" + "s" * 24)
+        if outcome == "paused":
+            with pytest.raises(JobPaused) as raised:
+                watch(client, stub.job_id, kind="sft", out=cap.out, poll_interval=0.05, poll_timeout=60)
+            assert raised.value.exit_code == 5
+        else:
+            result = watch(client, stub.job_id, kind="sft", out=cap.out, poll_interval=0.05, poll_timeout=60)
+            assert result.status == "cancelled" and result.exit_code == 1
+    finally:
+        stub.stop()
+    assert stub.count("/events/stream") == 1
