@@ -157,3 +157,22 @@ def test_default_data_dir_is_under_the_user_cache_dir(monkeypatch, tmp_path):
         assert default_data_dir() == tmp_path / "synthlaunch" / "backend"
     else:
         assert default_data_dir().parts[-2:] == ("synthlaunch", "backend")
+
+
+def test_backend_log_requests_and_no_event_stream_flags(tmp_path):
+    key = "sk_logged_0123456789abcdef"
+    proc, lines, url = _start(["local.backend", "--port", "0", "--data-dir", str(tmp_path), "--log-requests",
+                               "--no-event-stream"], _env(SYNTH_USER_KEY=key))  # a later client's name of the key
+    try:
+        headers = {"Authorization": f"Bearer {key}"}
+        assert requests.get(url + "/api/learning/jobs", params={"limit": 1}, headers=headers,
+                            timeout=10).status_code == 200
+        assert requests.get(url + "/api/learning/jobs/job_x/events/stream", headers=headers,
+                            timeout=10).status_code == 404
+    finally:
+        code, out, err = _interrupt(proc)
+    text = "".join(lines) + out + err
+    assert code == 0
+    assert "request: GET /api/learning/jobs 200 " in text
+    assert "request: GET /api/learning/jobs/job_x/events/stream 404 " in text
+    assert "event stream: off" in text and key not in text and "limit=1" not in text
