@@ -134,7 +134,7 @@ class SynthClient:
     def _json(self, method: str, path: str, **kwargs: Any) -> Any:
         return response_json(self._send(method, path, **kwargs))
 
-    # -- RL (rows 1, 4) ---------------------------------------------------------------------
+    # -- RL: verify_task_app, job creation ---------------------------------------------------
 
     def verify_task_app(self, task_url: str, *, policy: RetryPolicy | None = None) -> dict[str, Any]:
         """`POST /api/rl/verify_task_app`: ask the backend to reach the task app. Creates nothing: safe to retry."""
@@ -146,7 +146,7 @@ class SynthClient:
         return self._json("POST", "rl/jobs", json_body=body, timeout=TIMEOUT_JSON_POST,
                           headers={"Idempotency-Key": idempotency_key})
 
-    # -- files (rows 5, 6, 15) --------------------------------------------------------------
+    # -- files: upload, read, list ------------------------------------------------------------
 
     def upload_file(self, path: str | os.PathLike[str], *, purpose: str = "fine-tune",
                     idempotency_key: str | None = None,
@@ -199,7 +199,7 @@ class SynthClient:
         return list_in(self._json("GET", "files", params=params, timeout=TIMEOUT_FILE_CHECK),
                        "files", "data", "items")
 
-    # -- SFT (rows 7, 8) --------------------------------------------------------------------
+    # -- SFT: job creation and start -----------------------------------------------------------
 
     def create_sft_job(self, body: dict[str, Any], *, idempotency_key: str) -> dict[str, Any]:
         """`POST /api/learning/jobs`: create an SFT job (not started yet)."""
@@ -211,7 +211,7 @@ class SynthClient:
         return self._json("POST", f"learning/jobs/{job_id}/start", json_body={},
                           timeout=TIMEOUT_JSON_POST, safe_to_retry=True)
 
-    # -- jobs (rows 9–14) -------------------------------------------------------------------
+    # -- jobs: read, events, metrics, timeline, list, cancel ----------------------------------
 
     def get_job(self, prefix: str, job_id: str, *, policy: RetryPolicy | None = None,
                 timeout: Any = None) -> dict[str, Any] | None:
@@ -281,6 +281,35 @@ class SynthClient:
         """`POST /api/{rl|learning}/jobs/{id}/cancel`. Cancelling twice is harmless, so it is retried."""
         return self._json("POST", f"{prefix}/jobs/{job_id}/cancel", json_body={},
                           timeout=TIMEOUT_JSON_POST, safe_to_retry=True)
+
+    # -- files, models and metrics beyond the streaming rows ---------------------------------
+
+    def delete_file(self, file_id: str) -> dict[str, Any]:
+        """`DELETE /api/files/{id}`. Deleting twice has the effect of deleting once, so it is retried
+        (a retry after a lost answer may then see 404: the file is gone either way)."""
+        resp = self._send("DELETE", f"files/{file_id}", timeout=TIMEOUT_FILE_CHECK, safe_to_retry=True)
+        body = response_json(resp)
+        return body if isinstance(body, dict) else {"id": file_id, "deleted": True}
+
+    def list_models(self) -> list[dict[str, Any]] | None:
+        """`GET /api/models`: what the backend trains; None when it offers no such route (404)."""
+        resp = self._send("GET", "models", allow=(404,), timeout=TIMEOUT_FILE_CHECK)
+        if resp.status_code == 404:
+            return None
+        return [m for m in list_in(response_json(resp), "models", "data", "items") if isinstance(m, dict)]
+
+    def all_metrics(self, prefix: str, job_id: str, *, page: int = 1000) -> list[dict[str, Any]]:
+        """Every metric point of a job, paging on the `after_step` cursor (a page never splits a step)."""
+        points: list[dict[str, Any]] = []
+        after = -1
+        while True:
+            batch = [p for p in self.get_metrics(prefix, job_id, after_step=after, limit=page) if isinstance(p, dict)]
+            steps = [s for s in (p.get("step") for p in batch) if isinstance(s, int) and not isinstance(s, bool)]
+            fresh = [p for p in batch if isinstance(p.get("step"), int) and p["step"] > after]
+            points += fresh
+            if len(batch) < page or not steps or max(steps) <= after:
+                return points
+            after = max(steps)
 
 
 def stream_events(resp: "requests.Response", on_chunk: Callable[[], None] | None = None) -> Iterator[dict[str, Any]]:

@@ -1,6 +1,6 @@
 """SFT chat JSONL: one streaming pass that validates every line, counts examples, hashes and sizes.
 
-Rules (shared/spec/behaviour.md, "Dataset JSONL rules"): UTF-8; blank lines skipped; physical
+Rules (docs/configs.md, "Dataset JSONL"): UTF-8; blank lines skipped; physical
 1-based line numbers; each non-blank line one JSON object with a non-empty `messages` list of
 messages (non-empty string `role`; `content` null, string, list or object; optional `tool_calls`
 list of objects naming a function by `function.name` or `name`; optional string `name`,

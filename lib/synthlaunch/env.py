@@ -1,4 +1,4 @@
-"""Credentials and settings from flags, the shell and .env files (behaviour.md, "Env resolution").
+"""Credentials and settings from flags, the shell and .env files (docs/configs.md, "Credentials and settings").
 
 Sources, highest first: flags, the shell environment, `--env-file` files (later files override
 earlier ones), then a discovered `.env`. On a terminal without `--env-file` the user picks the
@@ -18,7 +18,7 @@ from . import prompts
 from .backend_url import VARIABLES as BACKEND_VARIABLES
 from .backend_url import resolve_backend
 from .console import Output, ci_is_set
-from .dotenv_file import read_values, unparsable_lines, write_keys
+from .dotenv_file import read_values, save_concern, unparsable_lines, write_keys
 from .errors import EnvError
 from .paths import VARIABLES as PATH_VARIABLES
 from .redact import is_sensitive_name, mask, register_secret
@@ -292,18 +292,11 @@ def resolve_env(out: Output, *, required: list[str], env_files: Iterable[str | o
             typed.append(key)
         target = chosen or (search[0] / ".env")
         where = prompts.display_path(target)
-        if prompts.confirm(out, f"Save {', '.join(typed)} to {where} so the next run finds "
-                                f"{'them' if len(typed) > 1 else 'it'}?", yes=yes):
-            new = not target.exists()
-            write_keys(target, {k: values[k] for k in typed})
+        if _save_typed(out, target, {k: values[k] for k in typed}, yes=yes):
             saved = True
             chosen = target
             for key in typed:
                 sources[key] = f"typed, saved to {where}"
-            out.info(f"saved {', '.join(typed)} to {where}" + (" (new file, mode 0600)" if new else ""))
-            mode = os.stat(target).st_mode & 0o777
-            if mode & 0o077 and any(is_secret(k) for k in typed):
-                out.warn(f"{where} is readable by other users (mode {mode:o}); consider `chmod 600 {where}`")
         else:
             for key in typed:
                 sources[key] = "typed, not saved"
@@ -319,6 +312,44 @@ def resolve_env(out: Output, *, required: list[str], env_files: Iterable[str | o
     return ResolvedEnv(values=values, sources=sources, backend_url=backend.url, env_file=chosen,
                        backend_source=backend.source, typed=typed, saved=saved,
                        allow_insecure_http=allow_insecure_http)
+
+
+def _save_typed(out: Output, target: Path, typed: Mapping[str, str], *, yes: bool) -> bool:
+    """Ask, then save the typed values to `target`; False when they were not saved.
+
+    A link is named with its real target and a read-only file said to be one; either is saved
+    only after an explicit yes on the terminal (never by --yes). A link pointing nowhere, or a
+    write that fails (a folder that is not writable), is a warning: the command goes on with
+    the typed values, which are used for this run only.
+    """
+    where = prompts.display_path(target)
+    names = ", ".join(typed)
+    them = "them" if len(typed) > 1 else "it"
+    run_only = f"the typed value{'s are' if len(typed) > 1 else ' is'} used for this run only"
+    try:
+        real, concern = save_concern(target)
+    except EnvError as exc:
+        out.warn(f"not saving {names}: {exc.message}; {run_only}")
+        return False
+    if concern and yes:
+        out.warn(f"not saving {names} to {where}: it is {concern} (--yes does not agree to that); {run_only}")
+        return False
+    question = (f"{where} is {concern}. Save {names} there anyway?" if concern
+                else f"Save {names} to {where} so the next run finds {them}?")
+    if not prompts.confirm(out, question, yes=yes):
+        return False
+    new = not real.exists()
+    try:
+        write_keys(target, typed, consented=concern is not None)
+    except EnvError as exc:
+        out.warn(f"could not save {names} to {where}: {exc.message}; {run_only}")
+        return False
+    out.info(f"saved {names} to {where}" + (f" (into {real})" if concern and real != target else "")
+             + (" (new file, mode 0600)" if new else ""))
+    mode = os.stat(real).st_mode & 0o777
+    if mode & 0o077 and any(is_secret(k) for k in typed):
+        out.warn(f"{where} is readable by other users (mode {mode:o}); consider `chmod 600 {where}`")
+    return True
 
 
 def header_value_problem(value: str) -> str | None:

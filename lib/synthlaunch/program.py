@@ -23,12 +23,14 @@ class SynthlaunchProgram(Program):
     it prints name `synthlaunch` (not Invoke's `inv`)."""
 
     def run(self, argv: "list[str] | None" = None, exit: bool = True) -> None:
+        import sys
+
         from .console import command_name, set_command_name
 
         previous = command_name()
         set_command_name(self.binary or "synthlaunch")
         try:
-            super().run(argv, exit=exit)
+            super().run(join_subcommand(list(sys.argv if argv is None else argv)), exit=exit)
         finally:
             set_command_name(previous)
 
@@ -49,6 +51,18 @@ class SynthlaunchProgram(Program):
         self.config.set_project_location(os.getcwd())
         self.config.load_project(merge=False)
         super().update_config(merge=merge)
+
+
+def join_subcommand(argv: list[str]) -> list[str]:
+    """`synthlaunch job show ID` → `synthlaunch job.show ID`: Invoke names a collection's tasks with a
+    dot; the standalone command also takes the two words (the first task of the line only)."""
+    index = next((i for i, token in enumerate(argv[1:], start=1) if not token.startswith("-")), None)
+    if index is None or index + 1 >= len(argv):
+        return argv
+    collection = ns.collections.get(argv[index])
+    if collection is None or argv[index + 1] not in collection.task_names:
+        return argv
+    return argv[:index] + [f"{argv[index]}.{argv[index + 1]}"] + argv[index + 2:]
 
 
 @contextlib.contextmanager

@@ -34,6 +34,7 @@ from .errors import (
     PollTimeout,
     SynthlaunchError,
 )
+from .jobinfo import result_model_id
 from .timefmt import seconds_between
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -332,6 +333,8 @@ class JobResult:
     last_loss: float | None
     events_seen: int
     exit_code: int
+    #: the resulting (fine-tuned) model id of a succeeded job, when the backend names one
+    model_id: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -620,7 +623,8 @@ def watch_job(client: "SynthClient", job_id: str, *, kind: str | None, renderer:
         return JobResult(job_id=job_id, kind=streamer.kind or kind or "unknown", status=status,
                          duration=job_duration(streamer.job, time.monotonic() - watch.started),
                          last_loss=streamer.last_loss, events_seen=streamer.events_seen,
-                         exit_code=exit_code_for_status(status) if exit_code is None else exit_code)
+                         exit_code=exit_code_for_status(status) if exit_code is None else exit_code,
+                         model_id=result_model_id(streamer.job) if status in SUCCESS_STATUSES else None)
 
     failure: SynthlaunchError | None = None
     with renderer:

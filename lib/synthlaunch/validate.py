@@ -27,6 +27,7 @@ class ConfigReport:
     type: str | None = None
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    overrides: list[str] = field(default_factory=list)  # --set KEY.PATH=VALUE, as applied
 
     @property
     def ok(self) -> bool:
@@ -35,7 +36,8 @@ class ConfigReport:
     def as_dict(self) -> dict[str, Any]:
         return {"path": self.path, "type": self.type, "ok": self.ok,
                 "errors": [p.as_dict() for p in self.errors],
-                "warnings": [p.as_dict() for p in self.warnings]}
+                "warnings": [p.as_dict() for p in self.warnings],
+                **({"overrides": self.overrides} if self.overrides else {})}
 
 
 def check_dataset(path: Path, *, examples: int | None = None) -> list[Problem]:
@@ -54,16 +56,17 @@ def check_dataset(path: Path, *, examples: int | None = None) -> list[Problem]:
 
 def validate_one(path: Path, *, type_: str = "auto", dataset: str | None = None, model: str | None = None,
                  allow_experimental: bool | None = None, examples: int | None = None,
-                 env: Any = None) -> ConfigReport:
+                 env: Any = None, overrides: Any = ()) -> ConfigReport:
     """Validate one config and the datasets it names; never raises for an invalid input."""
     import os
 
     from .config import build_sft_body, load_and_validate
 
-    report = ConfigReport(path=str(path))
+    report = ConfigReport(path=str(path), overrides=[f"{k}={v}" for k, v in overrides])
     try:
         cfg = load_and_validate(path, type_override=type_, model=model, dataset=dataset,
-                                allow_experimental=allow_experimental, env=os.environ if env is None else env)
+                                allow_experimental=allow_experimental, env=os.environ if env is None else env,
+                                overrides=overrides)
     except ConfigError as exc:
         report.type = getattr(exc, "config_type", None)
         report.errors = list(exc.problems)

@@ -1,4 +1,4 @@
-"""Type inference: the rules of behaviour.md, first match wins; --type decides only when the file cannot."""
+"""Type inference: the rules of docs/configs.md ("Job type"), first match wins; --type decides only when the file cannot."""
 
 from __future__ import annotations
 

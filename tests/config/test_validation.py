@@ -57,7 +57,9 @@ def test_all_rl_problems_at_once_with_lines_and_format(write) -> None:
     gpu = by_key["compute.gpu_count"]
     assert str(gpu) == f'{path}:{gpu.line}: [compute].gpu_count: expected a positive whole number, got "two" (a string)'
     assert str(by_key["model.base"]).endswith("[model].base: unknown model 'Qwen/Qwen3-0.6' (closest: "
-                                               "Qwen/Qwen3-0.6B, Qwen/Qwen3-1.7B, Qwen/Qwen3-8B)")
+                                               "Qwen/Qwen3-0.6B, Qwen/Qwen3-1.7B, Qwen/Qwen3-8B; a model the "
+                                               "catalogue does not know yet: SDK_EXPERIMENTAL_MODELS=<id> with "
+                                               "--allow-experimental (or SDK_EXPERIMENTAL=1))")
     assert str(by_key["algorithm.method"]).endswith(
         '[algorithm].method: unsupported value "dqn" (one of policy_gradient, ppo, gspo)')
     assert str(by_key["model.label"]).endswith("[model].label: missing required key (a non-empty string)")

@@ -93,12 +93,31 @@ def test_backend_repeated_api_key_flags_and_faults(tmp_path):
     (["--faults", "kinds=teapot"], "--faults: fault rule 1: unknown kind(s) teapot"),
     (["--step-seconds", "fast"], "--step-seconds"),
     (["--port", "70000"], "--port"),
+    (["--max-body-bytes", "0"], "--max-body-bytes must be at least 1"),
+    (["--max-upload-bytes", "lots"], "--max-upload-bytes expects a whole number"),
 ])
 def test_backend_bad_flags_exit_2(tmp_path, args, message):
     result = subprocess.run([INV, "local.backend", "--data-dir", str(tmp_path), *args], cwd=ROOT, env=_env(),
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_backend_size_limit_flags_apply_and_are_shown(tmp_path):
+    key = "sk_limits_0123456789abcdef"
+    proc, lines, url = _start(["local.backend", "--port", "0", "--data-dir", str(tmp_path),
+                               "--max-body-bytes", "3000", "--max-upload-bytes", "5000"], _env(SYNTH_API_KEY=key))
+    try:
+        resp = requests.post(url + "/api/rl/jobs", json={"pad": "x" * 4000}, timeout=10,
+                             headers={"Authorization": f"Bearer {key}"})
+        assert resp.status_code == 413 and resp.json()["max_bytes"] == 3000
+        resp = requests.post(url + "/api/files", files={"file": ("d.jsonl", b"y" * 6000)}, timeout=10,
+                             headers={"Authorization": f"Bearer {key}"})
+        assert resp.status_code == 413 and resp.json()["max_bytes"] == 5000
+    finally:
+        code, _, _ = _interrupt(proc)
+    assert code == 0
+    assert "3000 bytes a request body, 5000 bytes an upload" in "".join(lines)
 
 
 def test_port_in_use_exits_2(tmp_path):
@@ -130,7 +149,7 @@ def test_help_explains_every_flag():
     result = subprocess.run([INV, "local.backend", "--help"], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0
     for flag in ("--host", "--port", "--data-dir", "--api-key", "--environment-api-key", "--faults",
-                 "--step-seconds"):
+                 "--step-seconds", "--max-body-bytes", "--max-upload-bytes"):
         assert flag in result.stdout
 
 
@@ -157,6 +176,52 @@ def test_default_data_dir_is_under_the_user_cache_dir(monkeypatch, tmp_path):
         assert default_data_dir() == tmp_path / "synthlaunch" / "backend"
     else:
         assert default_data_dir().parts[-2:] == ("synthlaunch", "backend")
+
+
+def test_backend_reads_keys_from_private_key_files(tmp_path):
+    key_file, env_file = tmp_path / "api.keys", tmp_path / "env.keys"
+    key_file.write_text("# keys accepted on /api\nsk_file_key_one_0123456789\n\nsk_file_key_two_0123456789\n")
+    env_file.write_text("env_file_key_0123456789\n")
+    os.chmod(key_file, 0o600)
+    os.chmod(env_file, 0o640)
+    proc, lines, url = _start(["local.backend", "--port", "0", "--data-dir", str(tmp_path / "data"),
+                               "--api-key-file", str(key_file), "--environment-api-key-file", str(env_file)],
+                              _env())
+    try:
+        for key in ("sk_file_key_one_0123456789", "sk_file_key_two_0123456789"):
+            resp = requests.get(url + "/api/files", headers={"Authorization": f"Bearer {key}"}, timeout=10)
+            assert resp.status_code == 200
+        with open(f"/proc/{proc.pid}/cmdline", "rb") as fh:
+            assert b"sk_file_key" not in fh.read()  # nothing for `ps` to show
+    finally:
+        code, out, err = _interrupt(proc)
+    text = "".join(lines) + out + err
+    assert code == 0, text
+    assert "sk_file_key_one" not in text and "env_file_key_0123" not in text  # printed masked
+    assert "its group can read it (mode 640)" in text
+
+
+@pytest.mark.parametrize("content,mode,message", [
+    ("sk_shared_key_0123456789\n", 0o644, "other users can read or change it (mode 644)"),
+    ("# only a comment\n\n", 0o600, "no key in it"),
+    ("two words\n", 0o600, "key 1 contains a space"),
+])
+def test_backend_refuses_unsafe_or_empty_key_files(tmp_path, content, mode, message):
+    key_file = tmp_path / "api.keys"
+    key_file.write_text(content)
+    os.chmod(key_file, mode)
+    result = subprocess.run([INV, "local.backend", "--port", "0", "--data-dir", str(tmp_path / "data"),
+                             "--api-key-file", str(key_file)], cwd=ROOT, env=_env(), capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 2
+    assert f"--api-key-file {key_file}: {message}" in result.stderr
+    assert "Traceback" not in result.stderr and "sk_shared_key_0123" not in result.stderr
+
+
+def test_help_says_a_key_on_the_command_line_shows_in_ps():
+    for task in ("local.backend", "local.task-app"):
+        result = subprocess.run([INV, task, "--help"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+        assert "`ps`" in result.stdout and "--environment-api-key-file" in result.stdout
 
 
 def test_backend_log_requests_and_no_event_stream_flags(tmp_path):

@@ -1,4 +1,4 @@
-"""The shapes of list answers the client accepts (contract rows 10-13, 15)."""
+"""The shapes of list answers the client accepts (events, metrics, timeline, job and file lists)."""
 
 from __future__ import annotations
 

@@ -1,15 +1,19 @@
 """The `demo` command: the example SFT and RL configs, end to end, on the embedded backend and demo
 task app.
 
-Both servers start on free loopback ports with throwaway keys and a throwaway data folder; the
-user's own credentials, .env files, backend settings, state and cache are never read or touched
-(the run gets its own environment mapping; the process environment is left as it is).
+Both servers start on free loopback ports with throwaway keys; the user's own credentials, .env
+files, backend settings, pending submissions and upload cache are never read or touched (the run
+gets its own environment mapping; the process environment is left as it is). Two things stay
+afterwards, so that the demo's jobs can be looked at again: the runs are recorded in the user's run
+ledger (`runs`, `runs.show`), and the embedded backend's data is kept in `<cache dir>/demo-backend`
+(replaced by the next demo), which `local.backend --data-dir` serves again for `job.show` and `metrics`.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -55,17 +59,33 @@ def run_demo(out: Output, *, stream_format: str | None = None, step_seconds: Any
     synth_key = f"sk_demo_{secrets.token_hex(16)}"
     env_key = f"sk_env_demo_{secrets.token_hex(16)}"
     register_secret(synth_key, env_key)
+    kept = demo_backend_dir()
+    shutil.rmtree(kept, ignore_errors=True)  # only the last demo's jobs are kept
     with tempfile.TemporaryDirectory(prefix="synthlaunch-demo-") as tmp:
         env_file = Path(tmp) / "demo.env"
         env_file.write_text(f"SYNTH_API_KEY={synth_key}\nENVIRONMENT_API_KEY={env_key}\n", encoding="utf-8")
         os.chmod(env_file, 0o600)
-        with BackendServer(data_dir=Path(tmp) / "backend", api_keys=[synth_key],
+        with BackendServer(data_dir=kept, api_keys=[synth_key],
                            environment_api_keys=[env_key], step_seconds=speed) as backend, \
                 TaskAppServer(environment_api_keys=[env_key]) as task_app:
             out.info(f"embedded backend: {backend.url}   demo task app: {task_app.url}   (emulated training)")
             environ = demo_environ()
             environ[STATE_DIR_VARIABLE] = str(Path(tmp) / "state")
             environ[CACHE_DIR_VARIABLE] = str(Path(tmp) / "cache")
-            return run_train(out, configs=[str(p) for p in configs], env_files=[str(env_file)],
+            code = run_train(out, configs=[str(p) for p in configs], env_files=[str(env_file)],
                              backend=backend.url, task_url=task_app.url, yes=True, keep_going=True,
-                             poll_interval=0.25, poll_timeout=300, stream_format=fmt, environ=environ)
+                             poll_interval=0.25, poll_timeout=300, stream_format=fmt, environ=environ,
+                             ledger_environ=os.environ)
+    if not out.json_mode:
+        program = command_name()
+        out.info(f"the runs are in `{program} runs`; the jobs are kept in {kept}: to look at them again, serve "
+                 f"it with `{program} local.backend --data-dir {kept} --port 8000`, then "
+                 f"`{program} job.show JOB_ID --backend http://127.0.0.1:8000` (the same SYNTH_API_KEY in both)")
+    return code
+
+
+def demo_backend_dir() -> Path:
+    """Where `inv demo` keeps its embedded backend's data (jobs, metrics) after it ends."""
+    from ..paths import cache_dir
+
+    return cache_dir() / "demo-backend"

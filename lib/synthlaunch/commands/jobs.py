@@ -39,6 +39,10 @@ def run_stream(out: Output, *, job_id: str, type_: str | None = None, backend: s
     renderer = make_renderer(fmt, out, job_id=str(job_id), kind=kind)
     result = watch_job(client, str(job_id), kind=kind, renderer=renderer, poll_timeout=timeout,
                        poll_interval=interval, cancel_on_interrupt=cancel_on_interrupt)
+    if result.model_id:
+        from ..jobinfo import model_id_line
+
+        out.result(model_id_line(result.model_id))
     return result.exit_code
 
 
@@ -59,8 +63,21 @@ def run_jobs(out: Output, *, status: str | None = None, type_: str | None = None
     if not jobs:
         out.result("no jobs" + (" matching the filters" if status or job_type or created_after else ""))
         return 0
-    out.table([job_row(j) for j in jobs], [name for name, _ in JOB_COLUMNS])
+    out.table([job_row(j) + _result_cells(j) for j in jobs], [name for name, _ in JOB_COLUMNS] + list(RESULT_COLUMNS))
     return 0
+
+
+RESULT_COLUMNS = ("name", "duration", "loss", "reward")
+
+
+def _result_cells(job: dict[str, Any]) -> list[str]:
+    """The name, duration and final train.loss / train.reward of a listed job ("-" when unknown)."""
+    from ..jobinfo import LOSS_METRIC, REWARD_METRIC, final_metrics, job_duration, job_name, metric_text
+
+    metrics = final_metrics(job)
+    duration = job_duration(job)
+    return [job_name(job) or "-", "-" if duration is None else f"{duration:.1f}s",
+            metric_text(metrics.get(LOSS_METRIC)), metric_text(metrics.get(REWARD_METRIC))]
 
 
 def run_cancel(out: Output, *, job_id: str, type_: str | None = None, backend: str | None = None,

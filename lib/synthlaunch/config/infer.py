@@ -1,4 +1,4 @@
-"""Job type inference (`--type auto`), first match wins (docs/wire-contract.md, "Job type").
+"""Job type inference (`--type auto`), first match wins (docs/configs.md, "Job type").
 
 1. `[algorithm]`: RL if method ∈ {policy_gradient, ppo, reinforce} or type = online or variety ∈
    {gspo, grpo, ppo}; SFT if method ∈ {supervised_finetune, sft} or type = offline or variety ∈

@@ -5,14 +5,15 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Mapping
+from typing import Any, Literal, Mapping, Sequence
 
 from ..console import command_name
 from ..errors import ConfigError, Problem
 from ..jobtypes import PROMPT_LEARNING, TYPE_CHOICES, ConfigType
-from .infer import DECIDING_KEYS, infer_config_type, inference_reason
-from .load import KeyLines, load_toml
+from .infer import DECIDING_KEYS, infer_config_type, infer_type, inference_reason
+from .load import KeyLines, index_key_lines, load_toml, parse_toml_text
 from .models import ModelError, resolve_model
+from .overrides import apply_overrides
 from .schema import CHECKERS, Reporter, _dataset_value, table_at
 
 
@@ -32,6 +33,8 @@ class LoadedConfig:
     model_kind: Literal["base", "source"] = "base"  # RL: base model (base_model) or fine-tuned (model)
     model_overridden: bool = False  # True when --model replaced the config's model
     dataset_overridden: bool = False  # True when --dataset replaced the config's dataset
+    overrides: list[tuple[str, str]] = field(default_factory=list)  # --set (dotted key, raw value), in order
+    text: str = ""  # the file's text as read (its UTF-8 bytes are the file's bytes: the run ledger keeps them)
 
     def problem(self, message: str, key: str | None = None) -> Problem:
         """A Problem located in this config (line of `key` when it is written)."""
@@ -67,8 +70,13 @@ def decide_type(data: Mapping[str, Any], type_override: str, rep: Reporter) -> C
 
 def load_and_validate(path: str | Path, *, type_override: str = "auto", model: str | None = None,
                       dataset: str | Path | None = None, allow_experimental: bool | None = None,
-                      env: Mapping[str, str] = os.environ, check_files: bool = True) -> LoadedConfig:
+                      env: Mapping[str, str] = os.environ, check_files: bool = True,
+                      overrides: Sequence[tuple[str, str]] = (), text: str | None = None) -> LoadedConfig:
     """Parse, infer the type, validate, resolve model and datasets. ConfigError lists every problem.
+
+    `overrides` (--set, parsed by `overrides.parse_set`) are applied, typed by the schema, before
+    validation; `text` replaces the file's content (a rerun of kept config bytes; paths in it still
+    resolve against `path`'s folder).
 
     `allow_experimental`: True (--allow-experimental), False (--no-allow-experimental), None (follow
     SDK_EXPERIMENTAL). `dataset` (--dataset) is resolved against the current folder; dataset paths
@@ -76,9 +84,44 @@ def load_and_validate(path: str | Path, *, type_override: str = "auto", model: s
     and `config_type` attributes as well.
     """
     path = Path(path)
-    data, lines, _ = load_toml(path)
-    return validate_document(data, path=path, lines=lines, type_override=type_override, model=model,
-                             dataset=dataset, allow_experimental=allow_experimental, env=env, check_files=check_files)
+    if text is None:
+        data, lines, text = load_toml(path)
+    else:
+        data, lines = parse_toml_text(text, path), index_key_lines(text)
+    if overrides:
+        override = (type_override or "auto").strip().lower()
+        data = apply_overrides(data, overrides, override if override in ("rl", "sft") else infer_type(data))
+    try:
+        loaded = validate_document(data, path=path, lines=lines, type_override=type_override, model=model,
+                                   dataset=dataset, allow_experimental=allow_experimental, env=env,
+                                   check_files=check_files)
+    except ConfigError as exc:
+        if not overrides:
+            raise
+        raise _located_in_overrides(exc, overrides) from None
+    _mark_overridden(loaded.warnings, overrides)
+    loaded.overrides, loaded.text = list(overrides), text
+    return loaded
+
+
+def _mark_overridden(problems: list[Problem], overrides: Sequence[tuple[str, str]]) -> None:
+    """A problem of a key set by --set names the flag instead of a line of the file."""
+    keys = {key for key, _ in overrides}
+    for problem in problems:
+        if problem.key in keys:
+            problem.line = None
+            problem.message += " (from --set)"
+
+
+def _located_in_overrides(exc: ConfigError, overrides: Sequence[tuple[str, str]]) -> ConfigError:
+    _mark_overridden(exc.problems, overrides)
+    warnings = list(getattr(exc, "warnings", []))
+    _mark_overridden(warnings, overrides)
+    header = exc.message.splitlines()[0] if exc.message else None
+    fixed = ConfigError(exc.problems, header=header, hint=exc.hint, more=exc.more)
+    fixed.warnings = warnings  # type: ignore[attr-defined]
+    fixed.config_type = getattr(exc, "config_type", None)  # type: ignore[attr-defined]
+    return fixed
 
 
 def validate_document(data: dict[str, Any], *, path: Path, lines: KeyLines | None = None,

@@ -275,7 +275,7 @@ RL_LORA = Section("lora", {"r": POS_INT, "alpha": Key("number", exclusive_min=0)
 
 
 def check_rl(data: Mapping[str, Any], rep: Reporter, *, model_override: bool = False) -> None:
-    """Every RL rule of behaviour.md; problems go to `rep`."""
+    """Every rule of docs/configs.md, "RL config"; problems go to `rep`."""
     check_section(data, RL_ALGORITHM, rep)
     algorithm = table_at(data, "algorithm")
     if isinstance(algorithm, Mapping):
@@ -386,7 +386,7 @@ SFT_ALGORITHM = Section("algorithm", {
     "method": Key("str", choices=("sft", "supervised_finetune")),
     "variety": Key("str", choices=("fft", "lora", "qlora")),
 })
-SFT_JOB = Section("job", {"model": STR, "data": STR, "data_path": STR,
+SFT_JOB = Section("job", {"model": STR, "data": STR, "data_path": STR, "name": STR,
                           "poll_seconds": Key("number", exclusive_min=0)})
 SFT_COMPUTE = Section("compute", {"gpu_type": Key("str", nonempty=True), "gpu_count": POS_INT, "nodes": POS_INT})
 SFT_DATA = Section("data", {"topology": TABLE, "validation_path": STR})
@@ -408,7 +408,7 @@ SFT_PARALLELISM = Section("hyperparameters.parallelism", {}, open=True)
 
 def check_sft(data: Mapping[str, Any], rep: Reporter, *, model_override: bool = False,
               dataset_override: bool = False) -> None:
-    """Every SFT rule of behaviour.md and of the wire contract's hyperparameter checks."""
+    """Every rule of docs/configs.md, "SFT config" (with the wire contract's hyperparameter checks)."""
     check_section(data, SFT_ALGORITHM, rep, unknown_note="it is not sent")
     has_job = check_section(data, SFT_JOB, rep, unknown_note="it is not used")
     job = table_at(data, "job") if has_job else {}

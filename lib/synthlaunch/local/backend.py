@@ -1,4 +1,4 @@
-"""The embedded Synth-compatible backend: a FastAPI app serving the backend routes of the wire contract.
+"""The embedded Synth-compatible backend: a FastAPI app serving the backend routes of docs/wire-contract.md.
 
 Bearer auth on every `/api` route, files (multipart upload, content-addressed, JSONL-checked),
 SFT and RL jobs run by the emulated trainer (`worker.py`), the job event stream
@@ -16,20 +16,35 @@ import hashlib
 import hmac
 import json
 import time
+from functools import lru_cache
+from pathlib import Path
 from typing import Any, AsyncIterator, Callable
 
 from fastapi import APIRouter, Body, Depends, FastAPI, File, Form, Header, HTTPException, Query, Request, UploadFile
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import JSONResponse, StreamingResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..redact import mask
 from ..timefmt import parse_timestamp
 from .faults import FaultInjector, FaultMiddleware, FaultSpecError
+from .jsonsafe import MAX_INT
+from .jsonsafe import problems as json_problems
 from .requestlog import RequestHook, RequestLogMiddleware
 from .store import IdempotencyConflict, Store, fingerprint, prefix_of
 from .worker import EMULATED_NOTE, Worker, plan_job
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 STATUS_ALIASES = {"canceled": "cancelled", "completed": "succeeded"}
+#: a file used by a job in one of these statuses cannot be deleted (409)
+FILE_IN_USE_STATUSES = ("created", "queued", "running")
+#: the client's model catalogue (data only: local/ imports no client code)
+CATALOGUE_FILE = Path(__file__).resolve().parents[1] / "config" / "models.json"
+#: default limits on what one request may carry (a job or admin body; an uploaded dataset)
+MAX_BODY_BYTES = 1 << 20
+MAX_UPLOAD_BYTES = 1 << 30
+#: the upload route and its alias (`POST /api/learning/files`, the 0.5.0 SDK's name)
+UPLOAD_PATHS = ("/api/files", "/api/learning/files")
 TERMINAL = ("succeeded", "failed", "cancelled")
 #: seconds between keep-alive comments on an idle event stream
 KEEPALIVE_SECONDS = 15.0
@@ -41,13 +56,16 @@ class BackendState:
     """Everything the routes need: store, trainer, faults, accepted keys."""
 
     def __init__(self, store: Store, worker: Worker, injector: FaultInjector, api_keys: list[str],
-                 environment_api_keys: list[str], *, event_stream: bool = True,
+                 environment_api_keys: list[str], *, max_body_bytes: int = MAX_BODY_BYTES,
+                 max_upload_bytes: int = MAX_UPLOAD_BYTES, event_stream: bool = True,
                  keepalive_seconds: float = KEEPALIVE_SECONDS, request_hook: RequestHook | None = None) -> None:
         self.store = store
         self.worker = worker
         self.injector = injector
         self.api_keys = list(api_keys)
         self.environment_api_keys = list(environment_api_keys)
+        self.max_body_bytes = max_body_bytes
+        self.max_upload_bytes = max_upload_bytes
         #: False: `…/events/stream` is not served (404), as on a backend older than the stream
         self.event_stream = event_stream
         self.keepalive_seconds = keepalive_seconds
@@ -92,7 +110,7 @@ def validate_sft_body(body: Any) -> list[tuple[str, str]]:
     """Missing or mistyped fields of an SFT job body, as (dotted location, message)."""
     if not isinstance(body, dict):
         return [("body", "must be a JSON object")]
-    problems: list[tuple[str, str]] = []
+    problems = json_problems(body)  # nothing is stored that could not be served back
     if not isinstance(body.get("model"), str) or not body["model"].strip():
         problems.append(("model", "required: the base model id (a non-empty string)"))
     if not isinstance(body.get("training_file_id"), str) or not body["training_file_id"].strip():
@@ -114,7 +132,7 @@ def validate_rl_body(body: Any) -> list[tuple[str, str]]:
     """Missing or mistyped fields of an RL job body, as (dotted location, message)."""
     if not isinstance(body, dict):
         return [("body", "must be a JSON object")]
-    problems: list[tuple[str, str]] = []
+    problems = json_problems(body)  # nothing is stored that could not be served back
     if body.get("job_type") != "rl":
         problems.append(("job_type", "required: must be \"rl\""))
     data = body.get("data")
@@ -158,8 +176,17 @@ def _idempotent(state: BackendState, token: str, key: str | None, fp: str, kind:
 
 def create_app(state: BackendState) -> Any:
     """The ASGI app (FastAPI wrapped in the fault middleware)."""
-    app = FastAPI(title="synthlaunch embedded backend", docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(title="synthlaunch embedded backend", docs_url=None, redoc_url=None, openapi_url=None,
+                  max_body_size=state.max_body_bytes)
     app.state.backend = state
+
+    @app.exception_handler(StarletteHTTPException)
+    async def too_large(request: Request, exc: StarletteHTTPException) -> Any:
+        """A body that grew over the limit while read (FastAPI's max_body_size counts it) is a 413
+        that says what the limit is; other HTTP errors as FastAPI answers them."""
+        if exc.status_code != 413:
+            return await http_exception_handler(request, exc)
+        return _too_large(state, request.url.path)
     auth = make_auth(state)
     api = APIRouter(prefix="/api", dependencies=[Depends(auth)])
     store = state.store
@@ -180,11 +207,13 @@ def create_app(state: BackendState) -> Any:
     def health() -> dict[str, Any]:
         return {"ok": True, "service": "synthlaunch-embedded-backend", "emulated": True}
 
-    # -- row 1: verify_task_app ---------------------------------------------------------------
+    # -- POST /api/rl/verify_task_app ----------------------------------------------------------
 
     @api.post("/rl/verify_task_app")
     def verify_task_app(payload: Any = Body(None)) -> Any:
         url = payload.get("endpoint_base_url") if isinstance(payload, dict) else None
+        if bad := json_problems(payload):
+            return _problems_response(bad, "verify_task_app request")
         if not _is_url(url):
             return _problems_response([("endpoint_base_url", "required: the task app URL (http:// or https://)")],
                                       "verify_task_app request")
@@ -192,7 +221,7 @@ def create_app(state: BackendState) -> Any:
 
         return run_verify(str(url).rstrip("/"), state.environment_api_keys)
 
-    # -- rows 4, 7, 8: job creation -----------------------------------------------------------
+    # -- job creation: POST /api/rl/jobs, /api/learning/jobs, /api/learning/jobs/{id}/start ----
 
     @api.post("/rl/jobs")
     def create_rl_job(payload: Any = Body(None),
@@ -256,7 +285,7 @@ def create_app(state: BackendState) -> Any:
         state.worker.wake()
         return store.get_job(job_id)
 
-    # -- rows 9–14: jobs ----------------------------------------------------------------------
+    # -- jobs: GET /api/{rl|learning}/jobs[/{id}[/events|/metrics|/timeline]], POST …/cancel ---
 
     def list_jobs(status: str | None, type_: str | None, created_after: str | None, limit: int,
                   only_rl: bool = False, offset: int = 0, only_sft: bool = False) -> Any:
@@ -297,10 +326,10 @@ def create_app(state: BackendState) -> Any:
     for prefix in ("rl", "learning", "orchestration", "sft"):
         _add_job_routes(api, prefix, state, job_or_404)
 
-    # -- rows 5, 6, 15: files -----------------------------------------------------------------
+    # -- files: POST /api/files, GET /api/files[/{id}] ------------------------------------------
 
-    @api.post("/files")
-    @api.post("/learning/files")  # the 0.5.0 SDK's name for the same route
+    @api.post("/files", max_body_size=state.max_upload_bytes)
+    @api.post("/learning/files", max_body_size=state.max_upload_bytes)  # the 0.5.0 SDK's name for the same route
     def upload_file(file: UploadFile = File(...), purpose: str = Form("fine-tune"),
                     idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
                     token: str = Depends(auth)) -> Any:
@@ -325,6 +354,23 @@ def create_app(state: BackendState) -> Any:
             raise HTTPException(404, detail=f"file {file_id} not found")
         return record
 
+    @api.delete("/files/{file_id}")
+    def delete_file(file_id: str) -> Any:
+        with store.tx():
+            if store.get_file(file_id) is None:
+                raise HTTPException(404, detail=f"file {file_id} not found")
+            users = store.jobs_using_file(file_id, FILE_IN_USE_STATUSES)
+            if users:
+                return _error(409, f"file {file_id} is used by {len(users)} job(s) that have not ended "
+                                   f"({', '.join(users[:5])}); cancel them or wait until they end, then retry",
+                              job_ids=users)
+            store.delete_file(file_id)
+        return {"id": file_id, "object": "file", "deleted": True}
+
+    @api.get("/models")
+    def list_models() -> Any:
+        return {"object": "list", "models": trainable_models()}
+
     @api.get("/files")
     def list_files(purpose: str | None = None, limit: int = Query(100, ge=1, le=1000)) -> Any:
         files = store.list_files(purpose=purpose, limit=limit)
@@ -347,6 +393,8 @@ def create_app(state: BackendState) -> Any:
 
     @admin.post("/faults", dependencies=[Depends(loopback_only)])
     def set_faults(payload: Any = Body(None)) -> Any:
+        if bad := json_problems(payload):
+            return _problems_response(bad, "faults request")
         spec = payload.get("spec") if isinstance(payload, dict) else None
         if spec is not None and not isinstance(spec, str):
             return _problems_response([("spec", "must be a string (e.g. 'path=/api/*,rate=0.3,kinds=429+drop')")],
@@ -367,6 +415,8 @@ def create_app(state: BackendState) -> Any:
         job = store.get_job(job_id)
         if job is None:
             raise HTTPException(404, detail=f"job {job_id} not found")
+        if bad := json_problems(payload):
+            return _problems_response(bad, "fail request")
         reason = payload.get("reason") if isinstance(payload, dict) else None
         reason = str(reason) if reason else "failed on purpose through POST /admin/jobs/{id}/fail"
         if not state.worker.fail_now(job_id, reason):
@@ -374,10 +424,47 @@ def create_app(state: BackendState) -> Any:
         return store.get_job(job_id)
 
     app.include_router(admin)
-    wrapped: Any = FaultMiddleware(app, state.injector)
+    wrapped: Any = FaultMiddleware(DeclaredSizeLimit(app, state), state.injector)
     if state.request_hook is not None:
         wrapped = RequestLogMiddleware(wrapped, state.request_hook)
     return wrapped
+
+
+def _too_large(state: BackendState, path: str) -> JSONResponse:
+    upload = path in UPLOAD_PATHS
+    limit = state.max_upload_bytes if upload else state.max_body_bytes
+    what = "an upload" if upload else "a request body"
+    return _error(413, f"{what} may be at most {limit} bytes on this backend "
+                       f"(see --max-upload-bytes and --max-body-bytes)", max_bytes=limit)
+
+
+class DeclaredSizeLimit:
+    """A request whose Content-Length is over its limit gets the JSON 413 at once, nothing read.
+
+    (FastAPI's max_body_size enforces the limits while a body is read, chunked or not; its own
+    answer to a declared oversize body is a bare text 413 that does not say what the limit is.)
+    """
+
+    def __init__(self, app: Any, state: BackendState) -> None:
+        self.app = app
+        self.state = state
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            limit = self.state.max_upload_bytes if scope["path"] in UPLOAD_PATHS else self.state.max_body_bytes
+            declared = dict(scope.get("headers") or ()).get(b"content-length", b"")
+            if declared.isdigit() and int(declared) > limit:
+                await _too_large(self.state, scope["path"])(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+@lru_cache(maxsize=1)
+def trainable_models() -> list[dict[str, Any]]:
+    """What the embedded backend trains (emulated): the catalogue's ids with their capabilities."""
+    doc = json.loads(CATALOGUE_FILE.read_text(encoding="utf-8"))
+    return [{"id": m["id"], "object": "model", "sft": bool(m.get("sft")), "rl": bool(m.get("rl")),
+             "experimental": bool(m.get("experimental")), "emulated": True} for m in doc.get("models", [])]
 
 
 def _config_model(config: Any) -> str | None:
@@ -391,10 +478,11 @@ def _config_model(config: Any) -> str | None:
 
 
 def _resume_point(last_event_id: str | None, since_seq: int | None) -> int:
-    """Where a stream starts: after `Last-Event-ID` (a reconnecting client), else after `since_seq`, else 0."""
+    """Where a stream starts: after `Last-Event-ID` (a reconnecting client), else after `since_seq`, else 0.
+    A `Last-Event-ID` that is not a seq (not a number, negative, past SQLite's integers) is ignored."""
     try:
         seq = int((last_event_id or "").strip())
-        if seq >= 0:
+        if 0 <= seq <= MAX_INT:
             return seq
     except ValueError:
         pass
@@ -417,14 +505,14 @@ def _add_job_routes(api: APIRouter, prefix: str, state: BackendState,
         return job_or_404(job_id, prefix)
 
     @api.get(f"/{prefix}/jobs/{{job_id}}/events", name=f"{prefix}_events")
-    def events(job_id: str, since_seq: int = Query(0, ge=0), limit: int = Query(200, ge=1, le=1000)) -> Any:
+    def events(job_id: str, since_seq: int = Query(0, ge=0, le=MAX_INT), limit: int = Query(200, ge=1, le=1000)) -> Any:
         job_or_404(job_id, prefix)
         items = store.events(job_id, since_seq=since_seq, limit=limit)
         return {"events": items, "next_seq": items[-1]["seq"] if items else since_seq}
 
     if state.event_stream:
         @api.get(f"/{prefix}/jobs/{{job_id}}/events/stream", name=f"{prefix}_events_stream")
-        def events_stream(job_id: str, since_seq: int | None = Query(None, ge=0),
+        def events_stream(job_id: str, since_seq: int | None = Query(None, ge=0, le=MAX_INT),
                           last_event_id: str | None = Header(None, alias="Last-Event-ID")) -> Any:
             job_or_404(job_id, prefix)
             start = _resume_point(last_event_id, since_seq)
@@ -432,7 +520,7 @@ def _add_job_routes(api: APIRouter, prefix: str, state: BackendState,
                                      headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
     @api.get(f"/{prefix}/jobs/{{job_id}}/metrics", name=f"{prefix}_metrics")
-    def metrics(job_id: str, after_step: int | None = Query(None, ge=-1),
+    def metrics(job_id: str, after_step: int | None = Query(None, ge=-1, le=MAX_INT),
                 limit: int = Query(200, ge=1, le=1000)) -> Any:
         job_or_404(job_id, prefix)
         if after_step is None:

@@ -25,6 +25,12 @@ def generate_key(prefix: str) -> str:
     return f"{prefix}_{secrets.token_urlsafe(24)}"
 
 
+def _positive(name: str, value: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be a positive number of bytes, got {value!r}")
+    return value
+
+
 def _bind(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
@@ -163,6 +169,8 @@ class BackendServer(_ThreadedServer):
     `api_keys` / `environment_api_keys` default to one generated key each. `data_dir` defaults to
     a temporary folder removed on `stop()`. `faults` is a SPEC string (see `faults.py`).
     `file_check_seconds` delays the processing → ready transition of uploads (tests).
+    `max_body_bytes` / `max_upload_bytes` bound one request's JSON body / uploaded file (413 above;
+    defaults `backend.MAX_BODY_BYTES`, 1 MiB, and `backend.MAX_UPLOAD_BYTES`, 1 GiB).
     `event_stream=False` leaves out `GET …/events/stream` (a backend older than the stream);
     `keepalive_seconds` spaces its keep-alive comments. `log_requests` receives a `RequestRecord`
     (method, path, status, latency) for every request.
@@ -172,13 +180,19 @@ class BackendServer(_ThreadedServer):
                  api_keys: Sequence[str] | None = None, environment_api_keys: Sequence[str] | None = None,
                  faults: str | None = None, step_seconds: float | None = None,
                  file_check_seconds: float = 0.0, idempotency_ttl: float | None = None,
+                 max_body_bytes: int | None = None, max_upload_bytes: int | None = None,
                  event_stream: bool = True, keepalive_seconds: float | None = None,
                  log_requests: Any = None) -> None:
         super().__init__(host, port)
+        from .backend import MAX_BODY_BYTES, MAX_UPLOAD_BYTES
         self.event_stream = event_stream
         self.keepalive_seconds = keepalive_seconds
         self.log_requests = log_requests
         from .faults import FaultInjector
+
+        self.max_body_bytes = _positive("max_body_bytes", MAX_BODY_BYTES if max_body_bytes is None else max_body_bytes)
+        self.max_upload_bytes = _positive("max_upload_bytes",
+                                          MAX_UPLOAD_BYTES if max_upload_bytes is None else max_upload_bytes)
 
         self.api_keys = list(api_keys) if api_keys else [generate_key("sk_local")]
         self.environment_api_keys = (list(environment_api_keys) if environment_api_keys
@@ -222,6 +236,7 @@ class BackendServer(_ThreadedServer):
         self.worker = Worker(self.store, step_seconds=self.step_seconds,
                              file_check_seconds=self.file_check_seconds)
         state = BackendState(self.store, self.worker, self.injector, self.api_keys, self.environment_api_keys,
+                             max_body_bytes=self.max_body_bytes, max_upload_bytes=self.max_upload_bytes,
                              event_stream=self.event_stream,
                              keepalive_seconds=self.keepalive_seconds or KEEPALIVE_SECONDS,
                              request_hook=self.log_requests)

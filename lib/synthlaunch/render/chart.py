@@ -118,8 +118,9 @@ class ChartRenderer(BaseRenderer):
             footer.append(self.reward.describe())
         footer.append("last event: " + (self.last_event or "none yet"))
         footer = [redact(line)[:width] for line in footer]
-        # header + plot + footer leave two lines of 24: the summary after the end, and the cursor
-        plot_height = max(5, height - 3 - len(footer))
+        # header + plot + footer leave three lines of 24: the summary after the end, the resulting
+        # model id of a succeeded job, and the cursor
+        plot_height = max(5, height - 4 - len(footer))
         if self.loss.values or (self.reward is not None and self.reward.values):
             plot = plot_text(self.loss, self.reward, width, plot_height)
         else:

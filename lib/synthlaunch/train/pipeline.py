@@ -42,8 +42,10 @@ def run_one(out: Output, path: Path, opts: TrainOptions, record: RunRecord, *, i
     """Take one config to a job (and watch it unless --no-poll). Fills `record` as it goes."""
     from ..config import load_and_validate
 
+    record.overrides = list(opts.overrides)
     cfg = load_and_validate(path, type_override=opts.type_, model=opts.model,
-                            dataset=opts.dataset, allow_experimental=opts.allow_experimental, env=opts.environ)
+                            dataset=opts.dataset, allow_experimental=opts.allow_experimental, env=opts.environ,
+                            overrides=opts.overrides, text=opts.config_text)
     record.type = cfg.type
     if cfg.type == "prompt_learning":
         raise ConfigError([cfg.problem("job type prompt_learning (GEPA/MIPRO prompt optimisation) cannot be "
@@ -52,6 +54,7 @@ def run_one(out: Output, path: Path, opts: TrainOptions, record: RunRecord, *, i
                           header=f"{path}: a prompt-learning config, not an RL or SFT one",
                           hint="run prompt-learning jobs with the synth-ai client; "
                                f"`{command_name()} validate --config {path}` still checks the file")
+    record.name = run_name(cfg, opts)
     for warning in cfg.warnings:
         record.warnings.append(warning)
         out.warn(str(warning))
@@ -59,6 +62,11 @@ def run_one(out: Output, path: Path, opts: TrainOptions, record: RunRecord, *, i
         check_applicable(cfg.type, opts)
 
     datasets = _validate_datasets(out, cfg, opts) if cfg.type == "sft" else None
+    if datasets is not None and opts.expect_dataset_sha256 and datasets.training.sha256 != opts.expect_dataset_sha256:
+        raise UsageError(f"the dataset {cfg.dataset_path} changed since job {opts.rerun} was submitted (sha256 "
+                         f"{opts.expect_dataset_sha256[:12]}… then, {datasets.training.sha256[:12]}… now)",
+                         hint="a rerun submits exactly the same config and data; restore the file, or run "
+                              "`train --config` for a new run")
     env = _resolve_env(out, cfg, opts)
     if cfg.type == "rl":
         _run_rl(out, cfg, opts, env, record, explicit_key=opts.idempotency_for(index, total))
@@ -66,7 +74,39 @@ def run_one(out: Output, path: Path, opts: TrainOptions, record: RunRecord, *, i
         assert datasets is not None
         _run_sft(out, cfg, opts, env, record, datasets, explicit_key=opts.idempotency_for(index, total))
     if record.job_id and not opts.dry_run:
-        _watch(out, cfg, opts, env, record)
+        from .results import record_outcome, record_submission
+
+        record_submission(out, cfg, opts, env, record, datasets.training.sha256 if datasets else None)
+        try:
+            _watch(out, cfg, opts, env, record)
+        finally:
+            record_outcome(out, opts, env, record)
+
+
+def run_name(cfg: "LoadedConfig", opts: TrainOptions) -> str | None:
+    """The run's name: --name, else `[job].name` of the config."""
+    from ..config.schema import table_at
+
+    written = table_at(cfg.data, "job.name")
+    return opts.name or (written.strip() if isinstance(written, str) and written.strip() else None)
+
+
+def _named(body: dict[str, Any], name: str | None) -> dict[str, Any]:
+    """The job body with the run's name in its metadata (`metadata.name`)."""
+    if name:
+        metadata = body.get("metadata")
+        body["metadata"] = {**(metadata if isinstance(metadata, dict) else {}), "name": name}
+    return body
+
+
+def _extra_settings(cfg: "LoadedConfig", record: RunRecord) -> list[tuple[str, str]]:
+    """Settings summary rows for the run's name and --set overrides (when there are any)."""
+    from ..config.overrides import overrides_text
+
+    rows = [("name", record.name)] if record.name else []
+    if cfg.overrides:
+        rows.append(("overrides", overrides_text(cfg.overrides) + " (from --set)"))
+    return rows
 
 
 # -- steps ----------------------------------------------------------------------------------------
@@ -144,9 +184,12 @@ def _pending(opts: TrainOptions) -> "PendingSubmissions":
 
 
 def _key(out: Output, opts: TrainOptions, fp: str, explicit: str | None) -> str:
-    key, reused = _pending(opts).key_for(fp, explicit=explicit)
-    if reused:
+    key, how = _pending(opts).claim(fp, explicit=explicit)
+    if how == "reused":
         out.info(f"reusing Idempotency-Key {key} of an earlier, unconfirmed submission of the same job")
+    elif how == "concurrent" and explicit is None:
+        out.info(f"another run of the same job is submitting it right now; this run creates its own job "
+                 f"(Idempotency-Key {key})")
     return key
 
 
@@ -162,13 +205,14 @@ def _run_rl(out: Output, cfg: "LoadedConfig", opts: TrainOptions, env: "Resolved
             raise EnvError(f"{cfg.path}: no task app URL: pass --task-url, set TASK_APP_URL, "
                            "or set [services].task_url in the config")
         task_url = "<TASK_APP_URL>"
-    body = build_rl_body(cfg, task_url=task_url, backend_url=env.backend_url, model=opts.model)
+    body = _named(build_rl_body(cfg, task_url=task_url, backend_url=env.backend_url, model=opts.model), record.name)
     fp = fingerprint(env.backend_url, body)
     key = explicit_key if opts.dry_run else _key(out, opts, fp, explicit_key)
     _confirm(out, opts, [
         ("config", str(cfg.path)), ("type", "rl"), ("backend", env.backend_url),
         ("model", f"{cfg.model}" + (" (from --model)" if opts.model else "")),
         ("task url", task_url + (" (from --task-url)" if opts.task_url else "")),
+        *_extra_settings(cfg, record),
         ("idempotency key", key or "(generated when sent)"),
     ])
     if opts.dry_run:
@@ -203,6 +247,7 @@ def _run_sft(out: Output, cfg: "LoadedConfig", opts: TrainOptions, env: "Resolve
     from ..submissions import fingerprint
 
     preview, dropped = build_sft_body(cfg, training_file_id=None, model=opts.model)
+    _named(preview, record.name)
     for warning in dropped:
         record.warnings.append(warning)
         out.warn(str(warning))
@@ -213,6 +258,7 @@ def _run_sft(out: Output, cfg: "LoadedConfig", opts: TrainOptions, env: "Resolve
         ("model", f"{cfg.model}" + (" (from --model)" if opts.model else "")),
         ("dataset", f"{cfg.dataset_path}" + (" (from --dataset)" if opts.dataset else "")),
         ("examples", f"first {opts.examples}" if opts.examples else "all"),
+        *_extra_settings(cfg, record),
         ("idempotency key", key or "(generated when sent)"),
     ])
     if opts.dry_run:
@@ -247,6 +293,7 @@ def _run_sft(out: Output, cfg: "LoadedConfig", opts: TrainOptions, env: "Resolve
         out.info(f"validation file: {validation_id}" + (" (already uploaded)" if validation.reused else ""))
     body, _ = build_sft_body(cfg, training_file_id=training.file_id, validation_file_id=validation_id,
                              model=opts.model)
+    _named(body, record.name)
     assert key is not None  # only a dry run goes without one, and it returned above
     job_id = _create(out, opts, client.create_sft_job, body, key, fp, confirm=False)
     record.job_id = job_id
@@ -299,6 +346,11 @@ def _watch(out: Output, cfg: "LoadedConfig", opts: TrainOptions, env: "ResolvedE
     record.duration = result.duration
     record.last_loss = result.last_loss
     record.exit_code = result.exit_code
+    record.model_id = result.model_id
+    if result.model_id:
+        from ..jobinfo import model_id_line
+
+        out.result(model_id_line(result.model_id))
 
 
 def _req(method: str, backend_url: str, path: str, body: Any) -> dict[str, Any]:
