@@ -140,9 +140,14 @@ class Servers:
                 proc.send_signal(signal.SIGINT)
         for proc in (self.backend, self.task_app):
             try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:  # SIGINT is ignored when this runs as a background job
+                proc.terminate()
+                try:
+                    proc.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
 
 
 def run_client(exe: Path, version: str, kind: str, servers: Servers, workdir: Path, timeout: float) -> dict:
