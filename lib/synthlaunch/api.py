@@ -30,6 +30,9 @@ TIMEOUT_STREAM_GET = (10, 60)
 JOB_PREFIXES = ("rl", "learning")
 #: answers to `GET …/events/stream` that mean "this backend has no event stream": poll instead
 STREAM_NOT_OFFERED = (404, 405, 406, 501)
+#: the most bytes one event stream frame may take: a server that sends more without a frame end
+#: is not followed further (the watch polls), so memory stays bounded
+MAX_FRAME_BYTES = 4 << 20
 STATUS_HINTS = {
     400: "the backend rejected the request body; read its detail above",
     401: "check SYNTH_API_KEY (flag, shell or .env): the backend did not accept it",
@@ -325,7 +328,13 @@ def stream_events(resp: "requests.Response", on_chunk: Callable[[], None] | None
     import sseclient
 
     def chunks() -> Iterator[bytes]:
+        unfinished = 0  # bytes since the last frame end (a frame split across chunks may overcount)
         for chunk in resp.iter_content(chunk_size=None):
+            end = max(chunk.rfind(b"\n\n"), chunk.rfind(b"\r\r"), chunk.rfind(b"\r\n\r\n"))
+            unfinished = len(chunk) - end if end >= 0 else unfinished + len(chunk)
+            if unfinished > MAX_FRAME_BYTES:
+                raise EventStreamBroken(f"GET {resp.url}: an event stream frame exceeds {MAX_FRAME_BYTES} bytes",
+                                        method="GET", url=resp.url)
             yield chunk
             if on_chunk is not None:
                 on_chunk()

@@ -6,8 +6,9 @@
     client = SynthClient(stub.url + "/api", "sk_…")
 
 `stream`: "ok" (every event, then the end), "404", "405", "break:N" (N frames, then the
-connection is dropped in the middle of a chunk), or "idle" (every event, then keep-alive comments
-until the client leaves). `final_status` is what the job reports once its events were sent.
+connection is dropped in the middle of a chunk), "idle" (every event, then keep-alive comments
+until the client leaves), or "endless" (one frame of 13 MB that never ends). `final_status` is
+what the job reports once its events were sent.
 The polled routes answer from `events` after `since_seq` (or from the start when `repeat=True`,
 to check de-duplication); the first read of the events finds only the first one (the job has just
 started).
@@ -85,6 +86,14 @@ class JobStub:
                 self.send_header("Content-Type", "text/event-stream")
                 self.send_header("Transfer-Encoding", "chunked")
                 self.end_headers()
+                if stub.stream == "endless":  # one frame that never ends
+                    try:
+                        for _ in range(200):
+                            self._chunk("data: " + "x" * 65536)
+                    except OSError:
+                        pass
+                    self.close_connection = True
+                    return
                 limit = int(stub.stream.split(":")[1]) if stub.stream.startswith("break:") else None
                 sent = 0
                 for event in (e for e in stub.events if e["seq"] > since):

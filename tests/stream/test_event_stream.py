@@ -153,3 +153,29 @@ def test_status_read_beside_an_idle_stream_notices_a_job_paused_or_ended_without
     finally:
         stub.stop()
     assert stub.count("/events/stream") == 1
+
+
+def test_a_frame_that_never_ends_is_not_buffered_forever_the_watch_polls():
+    events = sft_events(3)
+    stub = JobStub(events=events, stream="endless", final_status="succeeded")
+    try:
+        cap = Captured(verbose=True)
+        result = watch(SynthClient(stub.url + "/api", "sk_" + "s" * 24), stub.job_id, kind="sft", out=cap.out,
+                       stream_format="json", poll_interval=0.05, poll_timeout=60)
+    finally:
+        stub.stop()
+    assert result.status == "succeeded"
+    assert _seqs(cap) == [e["seq"] for e in events]
+    assert "frame exceeds" in cap.stderr.getvalue()
+
+
+def test_later_active_statuses_keep_the_watch_going():
+    events = sft_events(2)
+    for status in ("pending", "in_progress"):
+        stub = JobStub(events=events, status=status, stream="ok")
+        try:
+            result = watch(SynthClient(stub.url + "/api", "sk_" + "s" * 24), stub.job_id, kind="sft",
+                           out=Captured().out, poll_interval=0.05, poll_timeout=60)
+        finally:
+            stub.stop()
+        assert result.status == "succeeded"  # from the terminal event: the status never said so
