@@ -72,6 +72,18 @@ def normalise(url: str, *, source: str = "backend URL") -> str:
 Lookup = Callable[[str], "tuple[str, str] | None"]
 
 
+class Sourced(str):
+    """A setting's value that knows where it came from (`invoke.yaml (…)`, `INVOKE_SYNTHLAUNCH_BACKEND`),
+    handed over where a flag's value goes, so the source line names the real source."""
+
+    source: str = ""
+
+    def __new__(cls, value: str, source: str) -> "Sourced":
+        made = super().__new__(cls, value)
+        made.source = source
+        return made
+
+
 def resolve_backend(flag: str | None, lookup: Lookup | Mapping[str, str]) -> BackendChoice:
     """The backend base URL by the contract's precedence.
 
@@ -86,7 +98,8 @@ def resolve_backend(flag: str | None, lookup: Lookup | Mapping[str, str]) -> Bac
             return (value, "environment") if value and value.strip() else None
 
     if flag and flag.strip():
-        return BackendChoice(normalise(flag, source="--backend"), "flag --backend")
+        where = getattr(flag, "source", None) or "flag --backend"  # a `Sourced` value knows its origin
+        return BackendChoice(normalise(str(flag), source=where.replace("flag ", "")), where)
     for name in URL_VARIABLES:
         found = lookup(name)
         if found:

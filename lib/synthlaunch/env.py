@@ -306,9 +306,10 @@ def resolve_env(out: Output, *, required: list[str], env_files: Iterable[str | o
         check_transport(values[TASK_APP_URL], secret_names=[ENVIRONMENT_API_KEY],
                         allow_insecure_http=allow_insecure_http)
 
-    for key in required:
-        out.info(f"{key}: {_shown(key, values[key])} (from {sources[key]})")
-    out.info(f"backend: {backend.url} (from {backend.source})")
+    lines = [f"{key}: {_shown(key, values[key])} (from {sources[key]})" for key in required]
+    lines.append(f"backend: {backend.url} (from {backend.source})")
+    for line in (lines if out.verbose or typed else _first_shown(lines, environ)):
+        out.info(line)
     return ResolvedEnv(values=values, sources=sources, backend_url=backend.url, env_file=chosen,
                        backend_source=backend.source, typed=typed, saved=saved,
                        allow_insecure_http=allow_insecure_http)
@@ -350,6 +351,33 @@ def _save_typed(out: Output, target: Path, typed: Mapping[str, str], *, yes: boo
     if mode & 0o077 and any(is_secret(k) for k in typed):
         out.warn(f"{where} is readable by other users (mode {mode:o}); consider `chmod 600 {where}`")
     return True
+
+
+#: the source lines already shown once (digests), in the state folder: quiet by default
+SHOWN_SOURCES_FILE = "sources-shown.json"
+MAX_SHOWN_SOURCES = 200
+
+
+def _first_shown(lines: list[str], environ: Mapping[str, str] | None) -> list[str]:
+    """The source lines (masked values and sources) not shown before; recorded as shown now. A changed
+    source, key or backend shows its line again; `--verbose` shows them all. Unrecordable: all shown."""
+    import hashlib
+
+    from .atomic import read_json_file, write_json_file
+    from .paths import state_dir
+
+    digests = {line: hashlib.sha256(line.encode()).hexdigest()[:32] for line in lines}
+    try:
+        path = state_dir(environ) / SHOWN_SOURCES_FILE
+        seen = read_json_file(path, [])
+        seen = [d for d in seen if isinstance(d, str)] if isinstance(seen, list) else []
+        fresh = [line for line in lines if digests[line] not in seen]
+        if fresh:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_json_file(path, (seen + [digests[line] for line in fresh])[-MAX_SHOWN_SOURCES:])
+    except (OSError, ValueError):
+        return lines
+    return fresh
 
 
 def header_value_problem(value: str) -> str | None:

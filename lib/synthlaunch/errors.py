@@ -21,7 +21,8 @@ EXIT_INTERNAL = 70
 EXIT_INTERRUPTED = 130
 
 EXIT_CODES: dict[int, str] = {
-    EXIT_OK: "ok (job succeeded, or submitted with --no-poll)",
+    EXIT_OK: "ok (job succeeded, or submitted with --no-poll; also: declined at the confirmation, "
+             "nothing sent; cancel of a job that already ended, nothing to cancel)",
     EXIT_JOB_FAILED: "job ended failed or cancelled",
     EXIT_INVALID_INPUT: "invalid input (usage, config, dataset, env)",
     EXIT_PREFLIGHT_FAILED: "preflight failed",

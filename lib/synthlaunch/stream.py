@@ -18,12 +18,15 @@ Knows the wire contract's job semantics, not the terminal: updates go to the `Re
 
 from __future__ import annotations
 
+import math
+import shlex
 import time
 from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Callable, Protocol, Union
 
 from .console import command_name
 from .errors import (
+    EXIT_INTERNAL,
     EXIT_JOB_FAILED,
     EXIT_OK,
     BackendError,
@@ -94,8 +97,8 @@ def exit_code_for_status(status: str | None) -> int:
     return EXIT_OK if status in SUCCESS_STATUSES else EXIT_JOB_FAILED
 
 
-def kind_of(job: Any, prefix: str) -> str:
-    """`rl` or `sft`: from the job record's type when it says, else from the path it was found on."""
+def declared_kind(job: Any) -> str | None:
+    """`rl` or `sft` when the job record's type says which; None when it does not."""
     if isinstance(job, dict):
         for key in ("job_type", "type", "training_type"):
             value = str(job.get(key) or "").lower()
@@ -103,7 +106,12 @@ def kind_of(job: Any, prefix: str) -> str:
                 return "rl"
             if value.startswith("sft") or value in ("fft", "lora", "qlora"):
                 return "sft"
-    return "rl" if prefix == "rl" else "sft"
+    return None
+
+
+def kind_of(job: Any, prefix: str) -> str:
+    """`rl` or `sft`: from the job record's type when it says, else from the path it was found on."""
+    return declared_kind(job) or ("rl" if prefix == "rl" else "sft")
 
 
 # -- updates -------------------------------------------------------------------------------------
@@ -169,12 +177,24 @@ class Cursors:
 
 
 def _int(value: Any) -> int | None:
+    """A backend's `seq`/`step` as an int; None when it is not a finite number (1e400, NaN, text)."""
     if isinstance(value, bool):
         return None
     try:
         return int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
+
+
+def _finite(value: Any) -> float | None:
+    """A metric value as a finite float; None for anything else (NaN, Infinity, a huge int, text)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        result = float(value)
+    except OverflowError:
+        return None
+    return result if math.isfinite(result) else None
 
 
 class JobStreamer:
@@ -190,10 +210,15 @@ class JobStreamer:
         self.page_limit = page_limit
         self.events_seen = 0
         self.last_loss: float | None = None
+        self.last_reward: float | None = None
+        #: the message of a failure event (the reason, when the job record does not carry one)
+        self.failure_message: str | None = None
         self.job: dict[str, Any] = {}
         self.terminal_event_status: str | None = None
         #: True when the last events or metrics page was full (more is waiting: poll again at once)
         self.behind = False
+        #: (given, actual) when the job's record contradicts the kind we were told (`--type`)
+        self.kind_mismatch: tuple[str, str] | None = None
 
     # -- requests ------------------------------------------------------------------------------
 
@@ -201,6 +226,10 @@ class JobStreamer:
         """Find the job (RL: `rl`, then `learning` on 404; SFT: `learning`); sets prefix and kind."""
         prefix, job = self.client.find_job(self.job_id, self.kind, policy=policy, timeout=timeout)
         self.prefix = prefix
+        declared = declared_kind(job)
+        if self.kind and declared and declared != self.kind:  # `--type sft` on an RL job: the record wins
+            self.kind_mismatch = (self.kind, declared)
+            self.kind = declared
         self.kind = self.kind or kind_of(job, prefix)
         self.job = job if isinstance(job, dict) else {}
         return self.job
@@ -236,8 +265,15 @@ class JobStreamer:
         after_step = max(-1, self.cursors.max_step - 1)
         points = self.client.get_metrics(self.prefix, self.job_id, after_step=after_step,
                                          limit=self.page_limit, policy=policy, timeout=timeout)
-        self.behind = len(events) >= self.page_limit or len(points) >= self.page_limit
-        return interleave(self._events(events), self._metrics(points))
+        seq_before = self.cursors.since_seq
+        step_before = (self.cursors.max_step, len(self.cursors.names_at_max_step))
+        updates = interleave(self._events(events), self._metrics(points))
+        # a full page means more is waiting, but only when it moved a cursor: a backend that ignores
+        # `since_seq` answers full pages of old events forever, and must not be polled without a pause
+        self.behind = (len(events) >= self.page_limit and self.cursors.since_seq > seq_before) or \
+            (len(points) >= self.page_limit
+             and (self.cursors.max_step, len(self.cursors.names_at_max_step)) != step_before)
+        return updates
 
     # -- pure bookkeeping (unit-tested without HTTP) --------------------------------------------
 
@@ -267,6 +303,7 @@ class JobStreamer:
                 self.terminal_event_status = "succeeded"
             elif etype in FAILURE_EVENTS:
                 self.terminal_event_status = "failed"
+                self.failure_message = str(event.get("message") or "") or self.failure_message
             elif etype in CANCEL_EVENTS:
                 self.terminal_event_status = "cancelled"
             updates.append(EventSeen(event))
@@ -291,8 +328,10 @@ class JobStreamer:
             elif name in self.cursors.names_at_max_step:  # a duplicate inside one page
                 continue
             self.cursors.names_at_max_step.add(name)
-            if name == LOSS_METRIC and isinstance(point.get("value"), (int, float)):
-                self.last_loss = float(point["value"])
+            if name == LOSS_METRIC and (value := _finite(point.get("value"))) is not None:
+                self.last_loss = value
+            elif "reward" in name.lower() and (value := _finite(point.get("value"))) is not None:
+                self.last_reward = value
             updates.append(MetricSeen(point))
         return updates
 
@@ -324,7 +363,8 @@ class JobStreamer:
 
 @dataclass
 class JobResult:
-    """How a watched job ended. `exit_code`: 0 succeeded, 1 failed or cancelled."""
+    """How a watched job ended. `exit_code`: 0 succeeded, 1 failed or cancelled; `error` says why it did
+    not succeed (the backend's reason) when it is known."""
 
     job_id: str
     kind: str
@@ -335,6 +375,8 @@ class JobResult:
     exit_code: int
     #: the resulting (fine-tuned) model id of a succeeded job, when the backend names one
     model_id: str | None = None
+    error: str | None = None
+    last_reward: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -345,6 +387,7 @@ class Renderer(Protocol):
 
     def __enter__(self) -> Any: ...
     def __exit__(self, *exc: Any) -> None: ...
+    def job(self, job: dict[str, Any]) -> None: ...
     def status(self, status: str) -> None: ...
     def event(self, event: dict[str, Any]) -> None: ...
     def metric(self, point: dict[str, Any]) -> None: ...
@@ -357,7 +400,8 @@ class Renderer(Protocol):
 
 
 def reattach_commands(job_id: str, base_url: str | None = None) -> tuple[str, str]:
-    """The commands that reattach to and cancel a job (`--backend` added unless it is the hosted one)."""
+    """The commands that reattach to and cancel a job (`--backend` added unless it is the hosted one),
+    ready to copy and paste: the job id (the backend's) and the URL are shell-quoted."""
     from .backend_url import HOSTED_ROOT
 
     suffix = ""
@@ -365,14 +409,28 @@ def reattach_commands(job_id: str, base_url: str | None = None) -> tuple[str, st
         root = base_url.rstrip("/")
         root = root[: -len("/api")] if root.endswith("/api") else root
         if root != HOSTED_ROOT:
-            suffix = f" --backend {root}"
+            suffix = f" --backend {shlex.quote(root)}"
     program = command_name()
-    return f"{program} stream --job-id {job_id}{suffix}", f"{program} cancel {job_id}{suffix}"
+    quoted = shlex.quote(job_id)
+    return f"{program} stream --job-id {quoted}{suffix}", f"{program} cancel {quoted}{suffix}"
 
 
 def reattach_hint(job_id: str, base_url: str | None = None) -> str:
     attach, cancel = reattach_commands(job_id, base_url)
     return f"the job keeps running on the backend; reattach with `{attach}`, or cancel it with `{cancel}`"
+
+
+def failure_reason(job: Any, fallback: str | None = None) -> str | None:
+    """Why a job did not succeed: the record's `error` (text, or an object with a `message`), its
+    `failure_reason`/`status_message`, else `fallback` (a failure event's message)."""
+    if isinstance(job, dict):
+        for key in ("error", "failure_reason", "error_message", "status_message"):
+            value = job.get(key)
+            if isinstance(value, dict):
+                value = value.get("message") or value.get("detail")
+            if isinstance(value, str) and value.strip():
+                return " ".join(value.split())
+    return fallback
 
 
 def job_duration(job: dict[str, Any], fallback: float) -> float:
@@ -403,6 +461,7 @@ class _Watch:
         self.started = clock()
         self.trouble_since: float | None = None
         self.outage_announced = False
+        self.kind_noticed = False
 
     # outage bookkeeping, fed by the retry events of this watch's own view of the client
     def on_retry(self, event: "RetryEvent") -> None:
@@ -430,7 +489,7 @@ class _Watch:
 
     def policy(self) -> "RetryPolicy":
         return replace(self.streamer.client.policy, attempts=STREAM_ATTEMPTS,
-                       deadline=max(0.0, self.remaining()))
+                       deadline=max(0.0, self.remaining()), retry_refused_loopback=True)
 
     def timeout(self) -> tuple[float, float]:
         """Per-attempt (connect, read) timeouts: the contract's 60 s read, never far past the deadline."""
@@ -481,12 +540,25 @@ class _Watch:
                 f"({self.poll_timeout:g}s, --poll-timeout)", job_id=self.streamer.job_id,
                 hint=self.hint())
 
+    def _round(self, fn: Callable[[], list[Update]]) -> None:
+        """One poll round: the job record to the renderer (progress), then the updates."""
+        updates = self._guarded(fn)
+        self.renderer.job(self.streamer.job)
+        self._dispatch(updates)
+
     def run(self) -> None:
         streamer = self.streamer
         while True:
-            self._dispatch(self._guarded(lambda: streamer.poll(self.policy(), self.timeout())))
+            self._round(lambda: streamer.poll(self.policy(), self.timeout()))
             if getattr(self.renderer, "kind", "") is None:  # discovered on the first round
                 self.renderer.kind = streamer.kind  # type: ignore[attr-defined]
+            if streamer.kind_mismatch and not self.kind_noticed:
+                self.kind_noticed = True
+                given, actual = streamer.kind_mismatch
+                self.renderer.notice(f"job {streamer.job_id} is an {actual.upper()} job, not {given.upper()} "
+                                     f"(--type {given}); showing it as {actual.upper()}", warning=True)
+                if hasattr(self.renderer, "kind"):
+                    self.renderer.kind = actual
             self.renderer.flush()
             if streamer.terminal:
                 break
@@ -533,7 +605,9 @@ class _Watch:
                     streamer.job = job
                 return streamer._status(status_of(job))
 
-            self._dispatch(self._guarded(read_status))
+            updates = self._guarded(read_status)
+            self.renderer.job(streamer.job)
+            self._dispatch(updates)
             self.renderer.flush()
             if streamer.status in TERMINAL_STATUSES or streamer.status in PAUSED_STATUSES:
                 raise _StreamDone()
@@ -592,7 +666,7 @@ class _Watch:
         if streamer.status in TERMINAL_STATUSES:
             self._dispatch(self._guarded(lambda: streamer.poll_events_and_metrics(self.policy(), self.timeout())))
         else:  # it ended on a terminal event: one round reads the final status, what is left, the timeline
-            self._dispatch(self._guarded(lambda: streamer.poll(self.policy(), self.timeout())))
+            self._round(lambda: streamer.poll(self.policy(), self.timeout()))
         for _ in range(MAX_DRAIN_ROUNDS):
             if not streamer.behind:
                 break
@@ -620,20 +694,36 @@ def watch_job(client: "SynthClient", job_id: str, *, kind: str | None, renderer:
 
     def result(exit_code: int | None = None) -> JobResult:
         status = streamer.final_status or streamer.status or "unknown"
+        error = None if status in SUCCESS_STATUSES else failure_reason(streamer.job, streamer.failure_message)
         return JobResult(job_id=job_id, kind=streamer.kind or kind or "unknown", status=status,
                          duration=job_duration(streamer.job, time.monotonic() - watch.started),
                          last_loss=streamer.last_loss, events_seen=streamer.events_seen,
                          exit_code=exit_code_for_status(status) if exit_code is None else exit_code,
-                         model_id=result_model_id(streamer.job) if status in SUCCESS_STATUSES else None)
+                         model_id=result_model_id(streamer.job) if status in SUCCESS_STATUSES else None,
+                         error=error, last_reward=streamer.last_reward)
 
     failure: SynthlaunchError | None = None
+    interrupted = False
+    defect: Exception | None = None
     with renderer:
         try:
             watch.run()
         except KeyboardInterrupt:
-            failure = _interrupted(client, streamer, renderer, cancel_on_interrupt)
+            interrupted = True
         except SynthlaunchError as exc:
             failure = exc
+        except Exception as exc:  # a defect of the tool: still end the record stream properly
+            defect = exc
+    if defect is not None:
+        # with --json, every failure ends with an error record and a summary, a defect (exit 70) too;
+        # the runner then says it is a defect and exits 70
+        shown = SynthlaunchError(f"internal error while watching job {job_id}: {type(defect).__name__}: {defect}")
+        shown.exit_code = EXIT_INTERNAL
+        renderer.report(shown)
+        renderer.finish(result(EXIT_INTERNAL), human=False)
+        raise defect
+    if interrupted:  # after the renderer's last frame: the reattach/cancel hints are the last lines
+        failure = _interrupted(client, streamer, renderer, cancel_on_interrupt)
     if failure is not None:
         if not failure.reported:
             renderer.report(failure)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from invoke import Collection, Context, task
+from invoke import Collection, Context
+from invoke import task as _invoke_task
 from invoke.exceptions import Exit
 
 from .errors import (
@@ -22,6 +23,13 @@ from .errors import (
     with_exit_codes,
 )
 from .settings import DEFAULTS
+from .taskargs import SynthTask
+
+
+def task(*args: Any, **kwargs: Any) -> Any:
+    """Invoke's `@task`, making `SynthTask`s (value names in help, short flags; see `taskargs`)."""
+    kwargs.setdefault("klass", SynthTask)
+    return _invoke_task(*args, **kwargs)
 
 # Help shared by several tasks (flags with the same name mean the same thing everywhere).
 COMMON_HELP = {
@@ -56,6 +64,7 @@ COMMON_HELP = {
     "set_": "override a config key without editing the file: KEY.PATH=VALUE (repeatable), e.g. "
             "--set hyperparameters.learning_rate=2e-5; typed by the schema and validated like the file",
     "name": "a name for the run, sent in the job's metadata (overrides [job].name)",
+    "strict": "unknown keys and sections in configs, and dubious dataset lines, are errors instead of warnings",
 }
 
 
@@ -65,20 +74,52 @@ def _help(*names: str, **extra: str) -> dict[str, str]:
     return found
 
 
+_WARNED: set[str] = set()
+
+
 def _settings(c: Context) -> dict[str, Any]:
-    """Settings from Invoke's configuration (invoke.yaml: `synthlaunch: {backend: …}`) over `DEFAULTS`."""
+    """Settings from Invoke's configuration (invoke.yaml: `synthlaunch: {backend: …}`) over `DEFAULTS`.
+    An unknown key (`backnd:`) is warned about, once, with the closest known one."""
     try:
         found = dict(c.config.get("synthlaunch", {}) or {})
     except AttributeError:  # a bare Context in tests
         found = {}
+    for key in sorted(set(found) - set(DEFAULTS) - _WARNED):
+        import difflib
+        import sys
+
+        _WARNED.add(key)
+        close = difflib.get_close_matches(key, list(DEFAULTS), n=1)
+        sys.stderr.write(f"warning: {_origin(c, key)}: unknown setting synthlaunch.{key} (ignored)"
+                         + (f"; did you mean {close[0]}?" if close else
+                            f"; known: {', '.join(sorted(DEFAULTS))}") + "\n")
     return {**DEFAULTS, **{k: v for k, v in found.items() if v is not None}}
 
 
+def _origin(c: Context, key: str) -> str:
+    """Where Invoke's configuration got `synthlaunch.<key>`: its environment variable or its file."""
+    config = c.config
+    env_layer = getattr(config, "_env", None) or {}
+    if key in (env_layer.get("synthlaunch") or {}):
+        return f"INVOKE_SYNTHLAUNCH_{key.upper()}"
+    for layer in ("runtime", "project", "user", "system"):
+        data = getattr(config, f"_{layer}", None) or {}
+        if key in (data.get("synthlaunch") or {}):
+            return str(getattr(config, f"_{layer}_path", None) or f"{layer} invoke.yaml")
+    return "invoke configuration"
+
+
 def _pick(value: Any, c: Context, key: str) -> Any:
-    """The flag's value when given, else the invoke.yaml setting, else `settings.DEFAULTS`."""
+    """The flag's value when given, else the invoke.yaml setting, else `settings.DEFAULTS`. A backend from
+    the configuration carries its origin (`backend_url.Sourced`) for the source line."""
     if value is not None:
         return value
-    return _settings(c).get(key)
+    found = _settings(c).get(key)
+    if key == "backend" and isinstance(found, str) and found:
+        from .backend_url import Sourced
+
+        return Sourced(found, _origin(c, key))
+    return found
 
 
 def _positional(value: Any, task_name: str, what: str) -> Any:
@@ -112,7 +153,7 @@ TRAIN_HELP = _help("config", "type_", "env_file", "task_url", "dataset", "backen
                    "allow_experimental", "no_allow_experimental", "idempotency", "poll", "poll_timeout",
                    "poll_interval", "stream_format", "examples", "dry_run", "json", "no_input", "yes",
                    "keep_going", "debug", "quiet", "verbose", "allow_insecure_http", "force_upload",
-                   "cancel_on_interrupt", "set_", "name",
+                   "cancel_on_interrupt", "set_", "name", "strict",
                    save_metrics="at the end, write every metric series of each job to DIR (<job>.csv, <job>.json, "
                                 "and the chart <job>.png)",
                    rerun="submit again exactly the config bytes and --set overrides that the run ledger kept for "
@@ -126,7 +167,7 @@ def train(c, config=None, type_="auto", env_file=None, task_url=None, dataset=No
           poll=True, poll_timeout=None, poll_interval=None, stream_format=None, examples=None,
           dry_run=False, json=False, no_input=False, yes=False, keep_going=False, debug=False,
           quiet=False, verbose=False, allow_insecure_http=False, force_upload=False,
-          cancel_on_interrupt=False, set_=None, name=None, save_metrics=None, rerun=None):
+          cancel_on_interrupt=False, set_=None, name=None, save_metrics=None, rerun=None, strict=False):
     """Validate config(s), resolve credentials, preflight or upload, create the job and stream it."""
     from .commands.train import run_train
 
@@ -140,33 +181,33 @@ def train(c, config=None, type_="auto", env_file=None, task_url=None, dataset=No
          stream_format=_pick(stream_format, c, "stream_format"), examples=examples,
          dry_run=dry_run, yes=yes, keep_going=keep_going, allow_insecure_http=allow_insecure_http,
          force_upload=force_upload, cancel_on_interrupt=cancel_on_interrupt, set_=list(set_ or []), name=name,
-         save_metrics=save_metrics, rerun=rerun)
+         save_metrics=save_metrics, rerun=rerun, strict=strict)
 
 
 @task(iterable=["config", "env_file"], auto_shortflags=False,
-      help=_help("config", "task_url", "backend", "env_file", "json", "no_input", "debug", "quiet",
+      help=_help("config", "task_url", "backend", "env_file", "json", "no_input", "debug", "quiet", "verbose",
                  "allow_insecure_http"))
 @with_exit_codes(EXIT_OK, EXIT_INVALID_INPUT, EXIT_PREFLIGHT_FAILED, EXIT_BACKEND)
 def preflight(c, config=None, task_url=None, backend=None, env_file=None, json=False, no_input=False,
-              debug=False, quiet=False, allow_insecure_http=False):
+              debug=False, quiet=False, verbose=False, allow_insecure_http=False):
     """Check that the backend can reach the RL task app and that the task app accepts your key.
 
     Runs backend verify_task_app, task app /health and /task_info concurrently.
     """
     from .commands.preflight import run_preflight
 
-    _run(run_preflight, json=json, quiet=quiet, no_input=no_input, debug=debug,
+    _run(run_preflight, json=json, quiet=quiet, verbose=verbose, no_input=no_input, debug=debug,
          configs=list(config or []), task_url=task_url, backend=_pick(backend, c, "backend"),
          env_files=list(env_file or []), allow_insecure_http=allow_insecure_http)
 
 
 @task(iterable=["config", "set_"], auto_shortflags=False,
       help=_help("config", "type_", "dataset", "model", "allow_experimental", "no_allow_experimental",
-                 "json", "debug", "quiet", "examples", "no_input", "set_"))
+                 "json", "debug", "quiet", "examples", "no_input", "set_", "strict"))
 @with_exit_codes(EXIT_OK, EXIT_INVALID_INPUT)
 def validate(c, config=None, type_="auto", dataset=None, model=None, allow_experimental=False,
              no_allow_experimental=False, examples=None, json=False, debug=False, quiet=False, no_input=False,
-             set_=None):
+             set_=None, strict=False):
     """Validate configs and the datasets they name, without any network.
 
     Without --config: discovered configs, picked by number on a terminal (an error listing them otherwise).
@@ -176,22 +217,23 @@ def validate(c, config=None, type_="auto", dataset=None, model=None, allow_exper
     _run(run_validate, json=json, quiet=quiet, debug=debug, no_input=no_input,
          configs=list(config or []), type_=type_, dataset=dataset, model=model,
          allow_experimental=allow_experimental, no_allow_experimental=no_allow_experimental,
-         examples=examples, set_=list(set_ or []))
+         examples=examples, set_=list(set_ or []), strict=strict)
 
 
 @task(iterable=["env_file"], auto_shortflags=False,
-      help=_help("backend", "env_file", "json", "force_upload", "no_input", "debug", "quiet",
+      help=_help("backend", "env_file", "json", "force_upload", "no_input", "debug", "quiet", "verbose",
                  "allow_insecure_http", path="the JSONL dataset to validate and upload",
                  examples="upload only the first N examples (a temporary copy named <stem>.head<N>.jsonl)",
                  idempotency="Idempotency-Key for the upload (default: derived from the file's sha256, size "
                              "and name, so a retried or repeated upload makes one file)"))
 @with_exit_codes(EXIT_OK, EXIT_INVALID_INPUT, EXIT_BACKEND)
 def upload_dataset(c, path, examples=None, backend=None, env_file=None, json=False, force_upload=False,
-                   idempotency=None, no_input=False, debug=False, quiet=False, allow_insecure_http=False):
+                   idempotency=None, no_input=False, debug=False, quiet=False, verbose=False,
+                   allow_insecure_http=False):
     """Validate a chat JSONL dataset and upload it (deduplicated); prints file id, sha256, examples, bytes."""
     from .commands.upload import run_upload_dataset
 
-    _run(run_upload_dataset, json=json, quiet=quiet, no_input=no_input, debug=debug,
+    _run(run_upload_dataset, json=json, quiet=quiet, verbose=verbose, no_input=no_input, debug=debug,
          path=_positional(path, "upload-dataset", "path"), examples=examples, backend=_pick(backend, c, "backend"),
          env_files=list(env_file or []),
          force_upload=force_upload, idempotency=idempotency, allow_insecure_http=allow_insecure_http)
@@ -217,33 +259,33 @@ def stream(c, job_id, type_=None, backend=None, env_file=None, poll_timeout=None
 
 
 @task(iterable=["env_file"], auto_shortflags=False,
-      help=_help("backend", "env_file", "json", "no_input", "debug", "allow_insecure_http",
+      help=_help("backend", "env_file", "json", "no_input", "debug", "quiet", "verbose", "allow_insecure_http",
                  status="only jobs with this status", type_="only rl or sft jobs",
                  limit="at most this many jobs (default 20)",
                  created_after="only jobs created after this ISO time"))
 @with_exit_codes(EXIT_OK, EXIT_INVALID_INPUT, EXIT_BACKEND)
 def jobs(c, status=None, type_=None, limit=None, created_after=None, backend=None, env_file=None,
-         json=False, no_input=False, debug=False, allow_insecure_http=False):
+         json=False, no_input=False, debug=False, quiet=False, verbose=False, allow_insecure_http=False):
     """List jobs on the backend as a table."""
     from .commands.jobs import run_jobs
 
     # numeric flags default to None so that Invoke hands over the text and `flags` parses it with a
     # usage error (exit 2); an int default makes Invoke cast it, and `--limit abc` a traceback (exit 1)
-    _run(run_jobs, json=json, no_input=no_input, debug=debug, status=status, type_=type_,
+    _run(run_jobs, json=json, quiet=quiet, verbose=verbose, no_input=no_input, debug=debug, status=status, type_=type_,
          limit=20 if limit is None else limit, created_after=created_after, backend=_pick(backend, c, "backend"),
          env_files=list(env_file or []), allow_insecure_http=allow_insecure_http)
 
 
 @task(iterable=["env_file"], auto_shortflags=False,
-      help=_help("job_id", "backend", "env_file", "json", "no_input", "debug", "allow_insecure_http",
-                 type_="rl or sft (discovered when omitted)"))
+      help=_help("job_id", "backend", "env_file", "json", "no_input", "debug", "quiet", "verbose",
+                 "allow_insecure_http", type_="rl or sft (discovered when omitted)"))
 @with_exit_codes(EXIT_OK, EXIT_INVALID_INPUT, EXIT_BACKEND)
 def cancel(c, job_id, type_=None, backend=None, env_file=None, json=False, no_input=False, debug=False,
-           allow_insecure_http=False):
+           quiet=False, verbose=False, allow_insecure_http=False):
     """Cancel a running job."""
     from .commands.jobs import run_cancel
 
-    _run(run_cancel, json=json, no_input=no_input, debug=debug,
+    _run(run_cancel, json=json, quiet=quiet, verbose=verbose, no_input=no_input, debug=debug,
          job_id=_positional(job_id, "cancel", "job id"), type_=type_,
          backend=_pick(backend, c, "backend"), env_files=list(env_file or []),
          allow_insecure_http=allow_insecure_http)

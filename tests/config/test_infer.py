@@ -68,5 +68,5 @@ def test_conflicting_type_flag_is_an_error(write) -> None:
     path = write(SFT_MIN)
     with pytest.raises(ConfigError) as info:
         load_and_validate(path, type_override="rl", env={})
-    assert "--type rl was given but the config looks like SFT" in info.value.render()
+    assert "--type rl was given, but this is an SFT config" in info.value.render()
     assert load_and_validate(path, type_override="SFT", env={}).type == "sft"

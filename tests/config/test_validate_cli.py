@@ -101,7 +101,7 @@ def test_picker_on_a_terminal(tmp_path: Path) -> None:
                           timeout=60)
     child.expect(r"1\. s\.toml  \(sft\)")
     child.expect(r"2\. configs/r\.toml  \(rl\)")
-    child.expect(r"config number \[1-2\]")
+    child.expect(r"config number\(s\) \[1-2")
     child.sendline("2")
     child.expect("ok: .*r.toml \\(RL\\)")
     child.expect(pexpect.EOF)

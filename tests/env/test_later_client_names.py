@@ -41,7 +41,7 @@ def test_key_aliases_are_read_after_synth_api_key_and_shown_in_the_source(tmp_pa
     monkeypatch.chdir(tmp_path)
     value = "sk_alias_" + "7" * 24
     stdout, stderr = io.StringIO(), io.StringIO()
-    out = Output(no_input=True, stdout=stdout, stderr=stderr)
+    out = Output(no_input=True, stdout=stdout, stderr=stderr, verbose=True)  # every source line, not only new ones
     env = resolve_env(out, required=["SYNTH_API_KEY"], environ={alias: value, "SYNTH_API_URL": "https://x.example.com"})
     assert env.synth_api_key == value
     assert env.sources["SYNTH_API_KEY"] == f"shell, as {alias}"

@@ -10,7 +10,10 @@ from typing import Any
 
 
 class StubServer:
-    """`script(path, *answers)`: answers are (status, body, headers) served in order, the last repeats."""
+    """`script(path, *answers)`: answers are (status, body, headers) served in order, the last repeats.
+
+    A body that is callable writes the whole answer itself (`body(handler)`: status line, headers and
+    body), for answers a JSON reply cannot be (HTML, a dripping or oversized body, gzip)."""
 
     def __init__(self) -> None:
         self.answers: dict[str, list[tuple[int, Any, dict[str, str]]]] = {}
@@ -30,6 +33,9 @@ class StubServer:
                         status, payload, headers = queue.pop(0) if len(queue) > 1 else queue[0]
                     else:
                         status, payload, headers = 404, {"detail": "Not Found"}, {}
+                if callable(payload):
+                    payload(self)
+                    return
                 data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")

@@ -43,7 +43,7 @@ def test_inv_stream_succeeded_and_json(project, backend):
     job_id = create_rl(client, steps=5)
     done = _inv(project, backend, "stream", "--job-id", job_id, "--poll-interval", "0.05")
     assert done.returncode == 0, done.stderr
-    assert "status=succeeded" in done.stdout and "train.loss=" in done.stdout
+    assert "status=succeeded" in done.stdout and " loss=" in done.stdout and "step 5/5" in done.stdout
     assert backend.api_key not in done.stdout + done.stderr  # the key is only ever shown masked
 
     as_json = _inv(project, backend, "stream", "--job-id", job_id, "--json", "--poll-interval", "0.05")
@@ -105,7 +105,7 @@ def test_ctrl_c_exit_130(project, backend_factory, cancel):
     job_id = create_rl(client, steps=10_000)
     proc, lines = _start_stream(project, server, job_id, *(["--cancel-on-interrupt"] if cancel else []))
     try:
-        _wait_for(lines, "train.loss=")  # it is streaming
+        _wait_for(lines, " loss=")  # it is streaming (one line per step)
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=60)
     finally:
@@ -173,4 +173,4 @@ def test_chart_falls_back_to_lines_off_a_terminal(project, backend):
     job_id = create_rl(backend.client(), steps=3)
     done = _inv(project, backend, "stream", "--job-id", job_id, "--stream-format", "chart", "--poll-interval", "0.05")
     assert done.returncode == 0
-    assert "status=succeeded" in done.stdout and "train.loss=" in done.stdout and "\x1b[" not in done.stdout
+    assert "status=succeeded" in done.stdout and " loss=" in done.stdout and "\x1b[" not in done.stdout

@@ -145,7 +145,7 @@ def test_watch_cli_hides_noise_and_summarises():
     text = stdout.getvalue()
     assert result.exit_code == 0 and result.status == "succeeded" and result.last_loss == 0.4
     assert "sft.worker.alive" not in text and "[2] sft.progress" in text
-    assert "train.loss=0.9000 (step=0)" in text and "status=succeeded" in text
+    assert "step 1 loss=0.9000" in text and "step 2 loss=0.4000" in text and "status=succeeded" in text
     assert "job j1 (sft) succeeded" in text and result.events_seen == 3
 
 

@@ -44,7 +44,7 @@ def test_sft_job_discovered_without_type_cli_lines(backend, tmp_path):
     result = watch(client, job_id, kind=None, out=cap.out, poll_interval=0.05, poll_timeout=60)
     text = cap.stdout.getvalue()
     assert result.exit_code == 0 and result.kind == "sft"
-    assert "status=succeeded" in text and "train.loss=" in text and "(step=0)" in text
+    assert "status=succeeded" in text and "step 1/4 loss=" in text and "step 4/4 loss=" in text
     assert "sft.job.completed (info)" in text
     assert f"job {job_id} (sft) succeeded" in text
 

@@ -6,6 +6,7 @@ import json
 import logging
 import socket
 import threading
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -69,7 +70,7 @@ def scripted():
 
 def test_get_retries_5xx_then_succeeds(scripted, caplog) -> None:
     server = scripted([(503, {}), (500, {}), (200, {})])
-    with caplog.at_level(logging.WARNING, logger="synthlaunch.http"):
+    with caplog.at_level(logging.INFO, logger="synthlaunch.http"):
         resp = request(make_session(), "GET", server.url + "/x", policy=FAST)
     assert resp.status_code == 200 and len(server.seen) == 3
     retry_lines = [r.getMessage() for r in caplog.records]
@@ -78,7 +79,7 @@ def test_get_retries_5xx_then_succeeds(scripted, caplog) -> None:
 
 def test_retry_after_is_honoured_and_logged(scripted, caplog) -> None:
     server = scripted([(429, {"Retry-After": "0"}), (200, {})])
-    with caplog.at_level(logging.WARNING, logger="synthlaunch.http"):
+    with caplog.at_level(logging.INFO, logger="synthlaunch.http"):
         resp = request(make_session(), "GET", server.url, policy=FAST)
     assert resp.status_code == 200
     assert "Retry-After: 0" in caplog.records[0].getMessage()
@@ -115,10 +116,14 @@ def test_connection_refused_raises_after_attempts(caplog) -> None:
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     sock.close()
-    with caplog.at_level(logging.WARNING, logger="synthlaunch.http"), pytest.raises(requests.ConnectionError):
-        request(make_session(), "GET", f"http://127.0.0.1:{port}/", policy=FAST)
+    with caplog.at_level(logging.INFO, logger="synthlaunch.http"), pytest.raises(requests.ConnectionError):
+        request(make_session(), "GET", f"http://127.0.0.1:{port}/", policy=replace(FAST, retry_refused_loopback=True))
     assert len(caplog.records) == FAST.attempts - 1
     assert "connection refused" in caplog.records[0].getMessage()
+    caplog.clear()  # by default nothing listens on a refused loopback port: no retry (issue 15)
+    with caplog.at_level(logging.INFO, logger="synthlaunch.http"), pytest.raises(requests.ConnectionError):
+        request(make_session(), "GET", f"http://127.0.0.1:{port}/", policy=FAST)
+    assert caplog.records == []
 
 
 def test_parse_retry_after() -> None:

@@ -6,8 +6,9 @@ from typing import Any
 
 from ..clients import synth_client
 from ..console import Output
+from ..errors import BackendError
 from ..flags import parse_choice, parse_float, parse_int
-from ..jobtypes import JOB_TYPES
+from ..jobtypes import JOB_STATUSES, JOB_TYPES
 from ..render import STREAM_FORMATS
 from ..settings import DEFAULTS
 
@@ -53,6 +54,7 @@ def run_jobs(out: Output, *, status: str | None = None, type_: str | None = None
     from ..render.tables import JOB_COLUMNS, job_row
 
     job_type = _job_type(type_)
+    status = None if status in (None, "") else parse_choice(status, "status", JOB_STATUSES)
     count = parse_int(limit, "limit", minimum=1)
     client = synth_client(out, backend=backend, env_files=env_files, allow_insecure_http=allow_insecure_http)
     jobs = [j for j in client.list_jobs(status=status, job_type=job_type, created_after=created_after,
@@ -80,6 +82,16 @@ def _result_cells(job: dict[str, Any]) -> list[str]:
             metric_text(metrics.get(LOSS_METRIC)), metric_text(metrics.get(REWARD_METRIC))]
 
 
+def _nothing_to_cancel(out: Output, job_id: str, status: str | None) -> int:
+    message = f"job {job_id} already {status}; nothing to cancel"
+    if out.json_mode:
+        out.emit_json({"job_id": job_id, "status": status, "previous_status": status, "cancelled": False,
+                       "message": message})
+    else:
+        out.result(message)
+    return 0
+
+
 def run_cancel(out: Output, *, job_id: str, type_: str | None = None, backend: str | None = None,
                env_files: list[str] | None = None, allow_insecure_http: bool = False) -> int:
     """Cancel a job (found on `rl` or `learning`, or the path of --type)."""
@@ -89,9 +101,16 @@ def run_cancel(out: Output, *, job_id: str, type_: str | None = None, backend: s
     client = synth_client(out, backend=backend, env_files=env_files, allow_insecure_http=allow_insecure_http)
     prefix, job = client.find_job(str(job_id), kind)
     before = status_of(job)
-    if before in TERMINAL_STATUSES:
-        out.warn(f"job {job_id} already ended ({before}); asking the backend to cancel anyway")
-    answer = client.cancel_job(prefix, str(job_id))
+    if before in TERMINAL_STATUSES:  # nothing to send: the job is not running (exit 0, see the README)
+        return _nothing_to_cancel(out, str(job_id), before)
+    try:
+        answer = client.cancel_job(prefix, str(job_id))
+    except BackendError as exc:
+        if exc.status != 409:
+            raise
+        # it ended between our look and the request: the backend says so with 409
+        found = client.get_job(prefix, str(job_id))
+        return _nothing_to_cancel(out, str(job_id), status_of(found) or "ended")
     after = status_of(answer) or "cancel requested"
     if out.json_mode:
         out.emit_json({"job_id": str(job_id), "status": after, "previous_status": before, "response": answer})

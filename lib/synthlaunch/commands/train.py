@@ -105,10 +105,12 @@ def _run_one_reporting(out: Output, path: Path, opts: TrainOptions, *, index: in
 def _report(out: Output, records: list[RunRecord], opts: TrainOptions, *, many: bool) -> None:
     """The summary table (several configs) and the JSON document."""
     if many and not out.json_mode:
+        why = any(r.message for r in records)  # the reason column, when there is a reason to show
         rows = [(r.config, r.type or "-", r.job_id or "-", r.status,
-                 "-" if r.duration is None else f"{r.duration:.1f}s", r.exit_code) for r in records]
+                 "-" if r.duration is None else f"{r.duration:.1f}s", r.exit_code, *([r.message or ""] if why else []))
+                for r in records]
         out.result("")
-        out.table(rows, headers=["config", "type", "job id", "status", "duration", "exit"])
+        out.table(rows, headers=["config", "type", "job id", "status", "duration", "exit", *(["why"] if why else [])])
     if out.json_mode:
         if opts.dry_run:
             out.emit_json({"configs": [_dry_run_doc(r) for r in records]})

@@ -20,7 +20,7 @@ def _tri_state(allow: bool, forbid: bool) -> bool | None:
 
 def run_validate(out: Output, configs: list[str] | None = None, type_: str = "auto", dataset: str | None = None,
                  model: str | None = None, allow_experimental: bool = False, no_allow_experimental: bool = False,
-                 examples: Any = None, set_: list[str] | None = None) -> int:
+                 examples: Any = None, set_: list[str] | None = None, strict: bool = False) -> int:
     """Entry point of `inv validate`."""
     from ..config import choose_configs
     from ..flags import parse_choice, parse_int
@@ -33,7 +33,7 @@ def run_validate(out: Output, configs: list[str] | None = None, type_: str = "au
 
     overrides = [parse_set(text) for text in set_ or []]
     paths = choose_configs(out, list(configs or []), type_)
-    reports = [validate_one(p, type_=type_, dataset=dataset, model=model, examples=count,
+    reports = [validate_one(p, type_=type_, dataset=dataset, model=model, examples=count, strict=strict,
                             allow_experimental=_tri_state(allow_experimental, no_allow_experimental),
                             overrides=overrides)
                for p in paths]

@@ -62,7 +62,7 @@ def decide_type(data: Mapping[str, Any], type_override: str, rep: Reporter) -> C
                       f"set one of {DECIDING_KEYS}; or pass --type rl or --type sft")
         return inferred
     if inferred is not None and inferred != override:
-        rep.error(None, f"--type {override} was given but the config looks like {inferred.upper()} "
+        rep.error(None, f"--type {override} was given, but this is an {inferred.upper()} config "
                         f"({inference_reason(data)})", f"pass --type {inferred} or --type auto, or fix the config")
         return None
     return override  # type: ignore[return-value]
@@ -71,7 +71,8 @@ def decide_type(data: Mapping[str, Any], type_override: str, rep: Reporter) -> C
 def load_and_validate(path: str | Path, *, type_override: str = "auto", model: str | None = None,
                       dataset: str | Path | None = None, allow_experimental: bool | None = None,
                       env: Mapping[str, str] = os.environ, check_files: bool = True,
-                      overrides: Sequence[tuple[str, str]] = (), text: str | None = None) -> LoadedConfig:
+                      overrides: Sequence[tuple[str, str]] = (), text: str | None = None,
+                      strict: bool = False) -> LoadedConfig:
     """Parse, infer the type, validate, resolve model and datasets. ConfigError lists every problem.
 
     `overrides` (--set, parsed by `overrides.parse_set`) are applied, typed by the schema, before
@@ -94,7 +95,7 @@ def load_and_validate(path: str | Path, *, type_override: str = "auto", model: s
     try:
         loaded = validate_document(data, path=path, lines=lines, type_override=type_override, model=model,
                                    dataset=dataset, allow_experimental=allow_experimental, env=env,
-                                   check_files=check_files)
+                                   check_files=check_files, strict=strict)
     except ConfigError as exc:
         if not overrides:
             raise
@@ -127,7 +128,7 @@ def _located_in_overrides(exc: ConfigError, overrides: Sequence[tuple[str, str]]
 def validate_document(data: dict[str, Any], *, path: Path, lines: KeyLines | None = None,
                       type_override: str = "auto", model: str | None = None, dataset: str | Path | None = None,
                       allow_experimental: bool | None = None, env: Mapping[str, str] = os.environ,
-                      check_files: bool = True) -> LoadedConfig:
+                      check_files: bool = True, strict: bool = False) -> LoadedConfig:
     """`load_and_validate` for an already parsed document (dataset paths resolve against `path`'s folder)."""
     lines = lines if lines is not None else KeyLines()
     rep = Reporter(str(path), lines)
@@ -144,13 +145,15 @@ def validate_document(data: dict[str, Any], *, path: Path, lines: KeyLines | Non
             _resolve_datasets(loaded, rep, dataset=dataset, check_files=check_files)
         elif dataset is not None:
             rep.warn(None, "--dataset applies to SFT configs only; ignored for this RL config")
+    if strict:
+        rep.strictly()
     loaded.warnings = _sort(rep.warnings)
     if rep.errors:
         exc = ConfigError(_sort(rep.errors), header=f"{path}: invalid {job_type.upper() + ' ' if job_type else ''}"
                                                        f"config ({len(rep.errors)} problem(s))",
                           hint=f"fix the keys above and run `{command_name()} validate --config {path}` again")
         exc.warnings = loaded.warnings  # type: ignore[attr-defined]
-        exc.config_type = job_type  # type: ignore[attr-defined]
+        exc.config_type = job_type or infer_type(data)  # type: ignore[attr-defined]  # what the file says
         raise exc
     return loaded
 

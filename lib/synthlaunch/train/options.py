@@ -47,6 +47,7 @@ class TrainOptions:
     #: where the run ledger lives (its SYNTHLAUNCH_STATE_DIR); None: `environ` (`inv demo` keeps its
     #: other state in a throwaway folder but records its runs in the user's ledger)
     ledger_environ: Mapping[str, str] | None = None
+    strict: bool = False
     environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
 
     @classmethod
@@ -58,7 +59,7 @@ class TrainOptions:
                    examples: Any = None, dry_run: bool = False, yes: bool = False, keep_going: bool = False,
                    allow_insecure_http: bool = False, force_upload: bool = False,
                    cancel_on_interrupt: bool = False, set_: list[str] | None = None, name: str | None = None,
-                   save_metrics: str | None = None, rerun: str | None = None,
+                   save_metrics: str | None = None, rerun: str | None = None, strict: bool = False,
                    environ: Mapping[str, str] | None = None,
                    ledger_environ: Mapping[str, str] | None = None) -> "TrainOptions":
         if allow_experimental and no_allow_experimental:
@@ -84,7 +85,7 @@ class TrainOptions:
             dry_run=dry_run, yes=yes, keep_going=keep_going, allow_insecure_http=allow_insecure_http,
             force_upload=force_upload, cancel_on_interrupt=cancel_on_interrupt, overrides=overrides,
             name=str(name).strip() if name is not None else None, save_metrics=save_metrics,
-            rerun=str(rerun).strip() if rerun is not None else None,
+            rerun=str(rerun).strip() if rerun is not None else None, strict=strict,
             environ=os.environ if environ is None else environ, ledger_environ=ledger_environ,
         )
 
@@ -121,6 +122,7 @@ class RunRecord:
     model_id: str | None = None  # the resulting (fine-tuned) model of a succeeded job
     name: str | None = None  # the run's name (--name, else [job].name)
     overrides: list[tuple[str, str]] = field(default_factory=list)  # --set, as given
+    last_reward: float | None = None
     requests: list[dict[str, Any]] | None = None
     warnings: list[Problem] = field(default_factory=list)
     errors: list[Problem] = field(default_factory=list)
@@ -131,6 +133,7 @@ class RunRecord:
                "exit_code": self.exit_code, "message": self.message, "last_loss": self.last_loss,
                "model_id": self.model_id, "name": self.name,
                "overrides": [f"{k}={v}" for k, v in self.overrides],
+               "last_reward": self.last_reward,
                "warnings": [w.as_dict() for w in self.warnings]}
         if self.errors:
             doc["errors"] = [e.as_dict() for e in self.errors]
