@@ -429,7 +429,7 @@ def demo(c, stream_format=None, json=False, debug=False, verbose=False, step_sec
     "max_body_bytes": "largest JSON request body accepted, e.g. a job body (default 1048576; 413 above)",
     "max_upload_bytes": "largest uploaded file accepted by POST /api/files (default 1073741824; 413 above)",
     "log_requests": "print one line per request: method, path, status, latency (never a header value)",
-    "event_stream": "serve GET /api/{rl|learning}/jobs/{id}/events/stream (default on; --no-event-stream "
+    "event_stream": "serve the job event stream, GET …/jobs/ID/events/stream (default on; --no-event-stream "
                     "answers 404 there, like a backend older than the stream)",
 })
 @with_exit_codes(EXIT_OK, EXIT_INVALID_INPUT)

@@ -8,10 +8,9 @@ from pathlib import Path
 import pytest
 
 from synthlaunch.config import choose_configs, discover_configs
-from synthlaunch.errors import UsageError
 from synthlaunch.console import Output
-
-from .conftest import RL_MIN, SFT_MIN
+from synthlaunch.errors import UsageError
+from tests.support.configs import RL_MIN, SFT_MIN
 
 
 def make_tree(root: Path) -> None:

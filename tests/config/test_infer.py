@@ -7,8 +7,7 @@ import pytest
 from synthlaunch.config import load_and_validate
 from synthlaunch.config.infer import infer_type
 from synthlaunch.errors import ConfigError
-
-from .conftest import RL_MIN, SFT_MIN
+from tests.support.configs import RL_MIN, SFT_MIN
 
 
 @pytest.mark.parametrize("data,expected", [

@@ -14,8 +14,7 @@ import pytest
 
 from synthlaunch.config.infer import infer_config_type
 from synthlaunch.validate import validate_one
-
-from .conftest import REPO
+from tests.support.cli import REPO
 
 BIN = Path(sys.executable).parent
 GEPA = '[prompt_learning]\nalgorithm = "gepa"\ntask_app_url = "http://127.0.0.1:8001"\n\n' \

@@ -8,8 +8,7 @@ import pytest
 
 from synthlaunch.config import load_and_validate
 from synthlaunch.errors import ConfigError
-
-from .conftest import RL_MIN, SFT_MIN
+from tests.support.configs import RL_MIN, SFT_MIN
 
 
 def problems(path: Path, **kwargs):

@@ -9,12 +9,18 @@ from typing import Any, Callable
 
 import pytest
 
+from synthlaunch.console import Output
 from synthlaunch.dataset import DatasetReport, validate_dataset
 from synthlaunch.errors import BackendError, DatasetError
 from synthlaunch.http import RetryPolicy
-from synthlaunch.console import Output
-from synthlaunch.upload import (UploadCache, UploadResult, default_cache_path, file_state,
-                                idempotency_key_for, upload_dataset)
+from synthlaunch.upload import (
+    UploadCache,
+    UploadResult,
+    default_cache_path,
+    file_state,
+    idempotency_key_for,
+    upload_dataset,
+)
 
 LINE = json.dumps({"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}]})
 

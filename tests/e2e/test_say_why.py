@@ -8,7 +8,8 @@ import json
 import pexpect
 import pytest
 
-from .helpers import BIN, project, run, user_env, write_env
+from tests.support.cli import BIN, project, run, write_env
+from tests.support.env import user_env
 
 pytestmark = pytest.mark.timeout(180)
 

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from .helpers import project, run, user_env, write_env
+from tests.support.cli import project, run, write_env
+from tests.support.env import user_env
 
 pytestmark = pytest.mark.timeout(180)
 

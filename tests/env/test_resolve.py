@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import io
-
 import pytest
 
 from synthlaunch.env import discover_env_files, required_keys, resolve_env
 from synthlaunch.errors import EnvError
 from synthlaunch.redact import REGISTRY, redact
-from synthlaunch.console import Output
+from tests.support.capture import Captured
 
 SK = "sk_test_resolve_0123456789abcdef"
 EK = "env_test_resolve_abcdef0123456789"
 
 
 def make_out(**kw):
-    stdout, stderr = io.StringIO(), io.StringIO()
-    return Output(no_input=True, stdout=stdout, stderr=stderr, **kw), stdout, stderr
+    return Captured(no_input=True, **kw).parts
 
 
 @pytest.fixture
@@ -126,7 +123,7 @@ def test_one_error_lists_every_missing_key_and_how(home):
 
 def test_ci_is_named_as_the_reason(home, monkeypatch):
     monkeypatch.setenv("CI", "true")
-    out = Output(stdout=io.StringIO(), stderr=io.StringIO())
+    out = Captured().out
     with pytest.raises(EnvError, match=r"not prompting: CI is set"):
         resolve_env(out, required=["SYNTH_API_KEY"], environ={})
 

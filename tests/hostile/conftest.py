@@ -6,7 +6,7 @@ from typing import Callable, Iterator
 
 import pytest
 
-from preflight.stub import StubServer
+from tests.support.stub import StubServer
 
 
 @pytest.fixture

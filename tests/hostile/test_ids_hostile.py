@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import shlex
 import shutil
-from pathlib import Path
 
 from synthlaunch.program import program
 

@@ -11,7 +11,7 @@ from typing import Any
 import requests
 import sseclient
 
-from .helpers import rl_body, sft_body, wait_file_ready, wait_for, wait_job_done, write_jsonl
+from tests.support.backend import rl_body, sft_body, wait_file_ready, wait_for, wait_job_done, write_jsonl
 
 
 def _headers(server: Any, **more: str) -> dict[str, str]:

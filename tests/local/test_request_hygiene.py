@@ -16,8 +16,7 @@ import pytest
 import requests
 
 from synthlaunch.local.faults import FaultSpecError, parse_spec
-
-from .helpers import rl_body, wait_file_ready, write_jsonl
+from tests.support.backend import rl_body, wait_file_ready, write_jsonl
 
 TASK_URL = "http://127.0.0.1:9/task"
 

@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
+from tests.support.cli import REPO
 
-from e2e.helpers import REPO, SCRUB
+from synthlaunch.env import KNOWN_KEYS as SCRUB
 
 
 @dataclass

@@ -7,8 +7,7 @@ import hashlib
 import json
 
 from PIL import Image
-
-from servers import Backend
+from tests.support.servers import Backend
 
 
 def test_after_demo_runs_job_show_and_plot(sl, workdir, tmp_path, monkeypatch):

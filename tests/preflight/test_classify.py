@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from synthlaunch.preflight import (CHECK_HEALTH, classify_health, classify_task_info, classify_verify,
-                                   is_loopback, transport_diagnostic)
+from synthlaunch.preflight import (
+    CHECK_HEALTH,
+    classify_health,
+    classify_task_info,
+    classify_verify,
+    is_loopback,
+    transport_diagnostic,
+)
 from synthlaunch.redact import mask, redact
 from synthlaunch.task_app import TaskAppAnswer
-
-from .helpers import ENV_KEY
+from tests.support.keys import FIXED_ENV_KEY as ENV_KEY
 
 URL = "http://127.0.0.1:8001"
 

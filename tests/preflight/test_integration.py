@@ -8,10 +8,9 @@ import logging
 import pytest
 
 from synthlaunch.errors import BackendUnreachable, PreflightError
-from synthlaunch.preflight import (CHECK_HEALTH, CHECK_TASK_INFO, CHECK_VERIFY, raise_for_report, run_checks)
-
-from .helpers import FAST, dead_url
-from .stub import StubServer
+from synthlaunch.preflight import CHECK_HEALTH, CHECK_TASK_INFO, CHECK_VERIFY, raise_for_report, run_checks
+from tests.support.net import FAST, dead_url
+from tests.support.stub import StubServer
 
 pytestmark = pytest.mark.timeout(120)
 

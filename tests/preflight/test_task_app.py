@@ -8,9 +8,9 @@ import pytest
 
 from synthlaunch.http import RetryPolicy
 from synthlaunch.task_app import TaskAppClient, TaskAppUnreachable, auth_headers, parse_aliases
-
-from .helpers import ENV_KEY, FAST, dead_url
-from .stub import StubServer
+from tests.support.keys import FIXED_ENV_KEY as ENV_KEY
+from tests.support.net import FAST, dead_url
+from tests.support.stub import StubServer
 
 
 @pytest.fixture

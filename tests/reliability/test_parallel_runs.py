@@ -11,9 +11,10 @@ import sys
 import threading
 
 import pytest
-from e2e.helpers import BIN, project, run, user_env, write_env
 
-from .helpers import jobs_on
+from tests.support.backend import jobs_on
+from tests.support.cli import BIN, project, run, write_env
+from tests.support.env import user_env
 
 pytestmark = pytest.mark.timeout(180)
 

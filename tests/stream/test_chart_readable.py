@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pyte
 from rich.console import Console
-from stream_helpers import create_rl
 
 from synthlaunch.console import Output
 from synthlaunch.env import KNOWN_KEYS
 from synthlaunch.render.chart import ChartRenderer, integer_ticks
+from tests.support.jobs import create_rl
 
 BIN = Path(sys.executable).parent
 

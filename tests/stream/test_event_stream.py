@@ -9,12 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from job_stub import JobStub, sft_events
-from stream_fakes import watch
-from stream_helpers import Captured, all_events, create_rl
 
 from synthlaunch.api import SynthClient
 from synthlaunch.errors import JobPaused
+from tests.stream.job_stub import JobStub, sft_events
+from tests.support.capture import Captured
+from tests.support.fakes import watch
+from tests.support.jobs import all_events, create_rl
 
 
 def _seqs(cap: Captured) -> list[int]:

@@ -8,9 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from stream_helpers import create_rl, wait_status
-
 from synthlaunch.env import KNOWN_KEYS
+from tests.support.jobs import create_rl, wait_status
 
 BIN = Path(sys.executable).parent
 

@@ -6,10 +6,11 @@ import threading
 import time
 
 import pytest
-from stream_helpers import Captured, all_events, all_points, create_rl, create_sft, wait_status
 
 from synthlaunch.errors import PollTimeout
-from stream_fakes import watch
+from tests.support.capture import Captured
+from tests.support.fakes import watch
+from tests.support.jobs import all_events, all_points, create_rl, create_sft, wait_status
 
 
 def _shown(cap: Captured) -> tuple[list[int], list[tuple[str, int]], list[str]]:

@@ -1,6 +1,7 @@
 """Redaction: by value, by fragment, by key name; idempotent; never leaks a registered secret."""
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from synthlaunch.redact import REGISTRY, is_sensitive_name, mask, redact, register_secret
 
