@@ -68,20 +68,19 @@ class Interactive(Output):
 
 def test_picker_asks_until_a_valid_number(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     make_tree(tmp_path)
-    answers = iter(["9", "x", "2"])
-    monkeypatch.setattr("builtins.input", lambda *a: next(answers))
+    monkeypatch.setattr("sys.stdin", io.StringIO("9\nx\n2\n"))
     human = io.StringIO()
     out = Interactive(stdout=human, stderr=io.StringIO())
     assert choose_configs(out, [], None, root=tmp_path) == [tmp_path / "configs/sft/a.toml"]
     assert "1. rl.toml  (rl)" in human.getvalue() and "please type numbers between 1 and 3" in human.getvalue()
-    monkeypatch.setattr("builtins.input", lambda *a: "q")
+    monkeypatch.setattr("sys.stdin", io.StringIO("q\n"))
     with pytest.raises(UsageError, match="no config chosen"):
         choose_configs(out, [], None, root=tmp_path)
 
 
 def test_picker_accepts_several_numbers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     make_tree(tmp_path)
-    monkeypatch.setattr("builtins.input", lambda *a: "3, 1")
+    monkeypatch.setattr("sys.stdin", io.StringIO("3, 1\n"))
     out = Interactive(stdout=io.StringIO(), stderr=io.StringIO())
     candidates = [p for p, _ in discover_configs(tmp_path)]
     assert choose_configs(out, [], None, root=tmp_path) == [candidates[2], candidates[0]]  # in the order typed

@@ -134,16 +134,11 @@ def choose_configs(out: Any, configs: list[str] | None, type_filter: str | None 
                          hint="pass --config PATH (repeatable) to choose; there is no picker without a terminal")
     out.write(f"Pick a {kind}config:")
     out.lines(listing)
-    while True:
-        try:
-            out.write(f"config number(s) [1-{len(candidates)}, several: 1,2] (q to quit): ", end="")
-            answer = input().strip()
-        except EOFError:
-            answer = "q"
-        if answer.lower() in ("q", "quit", ""):
-            raise UsageError("no config chosen", hint="pass --config PATH")
-        numbers = [part for part in answer.replace(",", " ").split() if part]
-        if numbers and all(n.isdigit() and 1 <= int(n) <= len(candidates) for n in numbers):
-            chosen = list(dict.fromkeys(int(n) for n in numbers))  # in the order typed, each once
-            return [candidates[n - 1][0] for n in chosen]
-        out.write(f"please type numbers between 1 and {len(candidates)} (e.g. 1 or 1,2), or q")
+    from ..prompts import pick_numbers
+
+    picked = pick_numbers(out, len(candidates), several=True,
+                          prompt=f"config number(s) [1-{len(candidates)}, several: 1,2] (q to quit): ",
+                          retry=f"please type numbers between 1 and {len(candidates)} (e.g. 1 or 1,2), or q")
+    if not picked:
+        raise UsageError("no config chosen", hint="pass --config PATH")
+    return [candidates[n - 1][0] for n in picked]
