@@ -13,9 +13,9 @@ import json
 import math
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
-from .errors import BackendError, BackendUnreachable
+from .errors import BackendError, BackendUnreachable, EventStreamBroken
 from .http import (
     DEFAULT_POLICY,
     AnswerTooLarge,
@@ -37,6 +37,11 @@ TIMEOUT_FILE_CHECK = (10, 30)
 TIMEOUT_STREAM_GET = (10, 60)
 
 JOB_PREFIXES = ("rl", "learning")
+#: answers to `GET …/events/stream` that mean "this backend has no event stream": poll instead
+STREAM_NOT_OFFERED = (404, 405, 406, 501)
+#: the most bytes one event stream frame may take: a server that sends more without a frame end
+#: is not followed further (the watch polls), so memory stays bounded
+MAX_FRAME_BYTES = 4 << 20
 STATUS_HINTS = {
     400: "the backend rejected the request body; read its detail above",
     401: "check SYNTH_API_KEY (flag, shell or .env): the backend did not accept it",
@@ -362,6 +367,24 @@ class SynthClient:
         return self._list("GET", f"{prefix}/jobs/{_seg(job_id)}/timeline", "events",
                           timeout=timeout or TIMEOUT_STREAM_GET, policy=policy)
 
+    def open_event_stream(self, prefix: str, job_id: str, *, since_seq: int = 0,
+                          policy: RetryPolicy | None = None, timeout: Any = None) -> "requests.Response | None":
+        """`GET /api/{rl|learning}/jobs/{id}/events/stream`: the open Server-Sent Events response
+        (events after `since_seq`, also sent as `Last-Event-ID`), or None when the backend does not
+        offer the stream (404, 405, 406, 501, or an answer that is not `text/event-stream`).
+        The caller reads it with `stream_events` and closes it."""
+        headers = {"Accept": "text/event-stream", "Cache-Control": "no-cache"}
+        if since_seq:
+            headers["Last-Event-ID"] = str(since_seq)
+        resp = self._send("GET", f"{prefix}/jobs/{_seg(job_id)}/events/stream", params={"since_seq": since_seq},
+                          headers=headers, stream_body=True, allow=STREAM_NOT_OFFERED,
+                          timeout=timeout or TIMEOUT_STREAM_GET, policy=policy)
+        media = resp.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        if resp.status_code in STREAM_NOT_OFFERED or media != "text/event-stream":
+            resp.close()
+            return None
+        return resp
+
     def list_jobs(self, *, status: str | None = None, job_type: str | None = None,
                   created_after: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
         """`GET /api/learning/jobs`: jobs, newest first, filtered by status, type and creation time."""
@@ -425,7 +448,7 @@ class SynthClient:
         from urllib.parse import quote
 
         resp = self._send("GET", f"learning/jobs/{job_id}/checkpoints/{checkpoint}/files/{quote(path)}",
-                          params={"adapter_only": str(adapter_only).lower()}, stream=True,
+                          params={"adapter_only": str(adapter_only).lower()}, stream_body=True,
                           timeout=TIMEOUT_UPLOAD, safe_to_retry=True)
         written = 0
         with resp, open(dest, "wb") as fh:
@@ -436,6 +459,7 @@ class SynthClient:
                     progress(len(block))
         return written
 
+
 def _creation(resp: "requests.Response") -> Any:
     """A creation answer; `idempotent_replayed: True` added when the backend says (`Idempotent-Replayed:
     true`) that it returned the object an earlier request with this Idempotency-Key created."""
@@ -443,6 +467,48 @@ def _creation(resp: "requests.Response") -> Any:
     if isinstance(body, dict) and resp.headers.get("Idempotent-Replayed", "").strip().lower() == "true":
         body = {**body, "idempotent_replayed": True}
     return body
+
+
+def stream_events(resp: "requests.Response", on_chunk: Callable[[], None] | None = None) -> Iterator[dict[str, Any]]:
+    """The events of an open event stream, in order: each frame's `data:` JSON object (frames whose
+    data is not a JSON object are skipped; a missing `seq` or `type` is taken from `id:` / `event:`).
+
+    Frames are parsed by sseclient-py (multi-line data, CR/LF/CRLF, comments); the connection, its
+    timeouts and what to do when it ends stay ours. `on_chunk` runs after each piece of the body,
+    keep-alive comments included, so the caller gets control on an idle stream (it may raise to stop).
+    A transport failure while reading becomes `EventStreamBroken` (what `on_chunk` raises passes through).
+    """
+    import requests
+    import sseclient
+
+    def chunks() -> Iterator[bytes]:
+        unfinished = 0  # bytes since the last frame end (a frame split across chunks may overcount)
+        for chunk in resp.iter_content(chunk_size=None):
+            end = max(chunk.rfind(b"\n\n"), chunk.rfind(b"\r\r"), chunk.rfind(b"\r\n\r\n"))
+            unfinished = len(chunk) - end if end >= 0 else unfinished + len(chunk)
+            if unfinished > MAX_FRAME_BYTES:
+                raise EventStreamBroken(f"GET {resp.url}: an event stream frame exceeds {MAX_FRAME_BYTES} bytes",
+                                        method="GET", url=resp.url)
+            yield chunk
+            if on_chunk is not None:
+                on_chunk()
+
+    try:
+        for message in sseclient.SSEClient(chunks()).events():
+            try:
+                event = json.loads(message.data)
+            except ValueError:
+                continue
+            if not isinstance(event, dict):
+                continue
+            if event.get("seq") is None and message.id:
+                event["seq"] = message.id
+            if not event.get("type") and message.event and message.event != "message":
+                event["type"] = message.event
+            yield event
+    except requests.RequestException as exc:
+        raise EventStreamBroken(f"GET {resp.url}: the event stream broke ({describe_exception(exc)})",
+                                method="GET", url=resp.url) from exc
 
 
 def job_id_of(body: Any) -> str | None:

@@ -31,9 +31,12 @@ __all__ = ["ResolvedEnv", "required_keys", "resolve_env", "check_transport", "ho
 SYNTH_API_KEY = "SYNTH_API_KEY"
 ENVIRONMENT_API_KEY = "ENVIRONMENT_API_KEY"
 TASK_APP_URL = "TASK_APP_URL"
-SECRET_KEYS = frozenset({SYNTH_API_KEY, ENVIRONMENT_API_KEY, "DEV_ENVIRONMENT_API_KEY"})
+#: later clients' names of SYNTH_API_KEY (read when it is absent, in this order)
+SYNTH_API_KEY_ALIASES = ("SYNTH_USER_KEY", "SYNTH_BACKEND_API_KEY")
+SECRET_KEYS = frozenset({SYNTH_API_KEY, *SYNTH_API_KEY_ALIASES, ENVIRONMENT_API_KEY, "DEV_ENVIRONMENT_API_KEY"})
 #: canonical key -> alternative names read when the canonical one is absent (same source)
 ALIASES: dict[str, tuple[str, ...]] = {
+    SYNTH_API_KEY: SYNTH_API_KEY_ALIASES,
     ENVIRONMENT_API_KEY: ("DEV_ENVIRONMENT_API_KEY",),
     TASK_APP_URL: ("TASK_APP_BASE_URL",),
 }
@@ -41,8 +44,9 @@ ALIASES: dict[str, tuple[str, ...]] = {
 FLAGS = {TASK_APP_URL: "--task-url"}
 #: variables that carry credentials or choose the backend, the task app or the account
 CREDENTIAL_AND_TARGET_KEYS: tuple[str, ...] = (
-    SYNTH_API_KEY, ENVIRONMENT_API_KEY, "DEV_ENVIRONMENT_API_KEY", "ENVIRONMENT_API_KEY_ALIASES",
-    TASK_APP_URL, "TASK_APP_BASE_URL", *BACKEND_VARIABLES, "SYNTH_USER_ID", "SYNTH_ORG_ID",
+    SYNTH_API_KEY, *SYNTH_API_KEY_ALIASES, ENVIRONMENT_API_KEY, "DEV_ENVIRONMENT_API_KEY",
+    "ENVIRONMENT_API_KEY_ALIASES", TASK_APP_URL, "TASK_APP_BASE_URL", *BACKEND_VARIABLES,
+    "SYNTH_USER_ID", "SYNTH_ORG_ID",
 )
 #: the tool's own folders (state, cache): read too, but neither credentials nor targets
 TOOL_KEYS: tuple[str, ...] = PATH_VARIABLES

@@ -383,6 +383,7 @@ def request(
     data_factory: Callable[[], Any] | None = None,
     on_retry: RetryHook | None = None,
     max_bytes: int = MAX_ANSWER_BYTES,
+    stream_body: bool = False,
     **kwargs: Any,
 ) -> "requests.Response":
     """Send one logical request, retried per the policy. Returns the last response (any status,
@@ -394,6 +395,8 @@ def request(
     `data_factory` builds a fresh body per attempt (streamed uploads).
     `safe_to_retry` defaults to: GET/HEAD/OPTIONS, or a request carrying an `Idempotency-Key`.
     `on_retry` receives a `RetryEvent` before each retry (without it, the retry is logged).
+    `stream_body=True` leaves a 2xx body unread for the caller, who reads it with bounds of its own
+    (the job event stream, open for as long as the job runs); other answers are read as always.
     """
     import requests
     from tenacity import (
@@ -475,6 +478,8 @@ def request(
             raise
         finally:
             _ANSWER_DEADLINE.within = None
+        if stream_body and 200 <= resp.status_code < 300:
+            return resp
         read_body(resp, limit=max_bytes, within=within)
         return resp
 

@@ -2,10 +2,15 @@
 Ctrl-C, rendering).
 
 One poll round is at most 4 requests: status, events after the `since_seq` cursor, metric points
-after the `after_step` cursor, timeline. Cursors only move forward; every event and metric point is
-handed out exactly once per streamer, whatever retries, reconnects or repeated answers happen, and a
-streamer can be resumed from the `Cursors` of another (reattach without repeats). RL jobs are read on
-the `rl` paths, falling back to `learning` only on 404 (`SynthClient.find_job`).
+after the `after_step` cursor, timeline. When the backend offers the event stream
+(`GET /api/{rl|learning}/jobs/{id}/events/stream`), events arrive over that one connection instead,
+and the other reads become occasional (metrics at most once per poll interval and only after new
+events, the status every `STATUS_EVERY` seconds); a backend without the stream (404/405) or a
+stream that breaks sends the watch back to polling, from the last seq. Cursors only move forward;
+every event and metric point is handed out exactly once per streamer, whatever retries, reconnects
+or repeated answers happen, and a streamer can be resumed from the `Cursors` of another (reattach
+without repeats). RL jobs are read on the `rl` paths, falling back to `learning` only on 404
+(`SynthClient.find_job`).
 
 Knows the wire contract's job semantics, not the terminal: updates go to the `Renderer` it is given
 (this module owns the protocol; `render/` implements it).
@@ -26,7 +31,9 @@ from .errors import (
     EXIT_OK,
     BackendError,
     BackendUnreachable,
+    EventStreamBroken,
     Interrupted,
+    JobPaused,
     PollTimeout,
     SynthlaunchError,
 )
@@ -40,10 +47,19 @@ if TYPE_CHECKING:  # pragma: no cover
 SUCCESS_STATUSES = frozenset({"succeeded", "completed"})
 FAILURE_STATUSES = frozenset({"failed", "cancelled", "canceled"})
 TERMINAL_STATUSES = SUCCESS_STATUSES | FAILURE_STATUSES
+#: the backend paused the job: watching stops (exit 5, the job is still there), see `JobPaused`
+PAUSED_STATUSES = frozenset({"paused"})
+#: still going (later backends add `in_progress` and `pending` to `queued`/`running`)
+ACTIVE_STATUSES = frozenset({"created", "queued", "pending", "running", "in_progress"})
 SUCCESS_EVENTS = frozenset({"sft.job.completed", "rl.train.completed", "rl.job.completed",
-                            "workflow.completed", "training.completed"})
+                            "workflow.completed", "training.completed",
+                            "learning.policy.sft.job.completed", "learning.policy.rl.job.completed",
+                            "job.completed"})
 FAILURE_EVENTS = frozenset({"sft.job.failed", "rl.train.failed", "rl.job.failed", "workflow.failed",
-                            "training.failed"})
+                            "training.failed", "learning.policy.sft.job.failed", "learning.policy.rl.job.failed",
+                            "job.failed"})
+#: a cancellation ends the job too (the embedded backend's `{rl|sft}.job.cancelled`, orchestration `job.cancelled`)
+CANCEL_EVENTS = frozenset({"job.cancelled", "sft.job.cancelled", "rl.job.cancelled"})
 LOSS_METRIC = "train.loss"
 PAGE_LIMIT = 200
 MAX_DRAIN_ROUNDS = 50
@@ -51,6 +67,11 @@ MAX_DRAIN_ROUNDS = 50
 OUTAGE_GRACE = 5.0
 #: attempts for streaming calls: in practice unbounded, the deadline (remaining poll time) decides
 STREAM_ATTEMPTS = 1_000_000
+#: while following the event stream, the status is read at least this often (seconds): a job that
+#: is paused or cancelled without an event is noticed
+STATUS_EVERY = 30.0
+#: opening the event stream: a few tries, then polling (an outage is the polling loop's business)
+STREAM_OPEN_ATTEMPTS = 3
 
 
 def status_of(job: Any) -> str | None:
@@ -59,6 +80,16 @@ def status_of(job: Any) -> str | None:
         return None
     value = job.get("status") or job.get("state")
     return str(value).strip().lower() if value else None
+
+
+def normalise_event(event: dict[str, Any]) -> dict[str, Any]:
+    """Later backends' spellings read as the contract's: `ts` fills a missing `created_at`, level
+    `warn` reads `warning` (the event's other fields are kept)."""
+    if not event.get("created_at") and event.get("ts"):
+        event = {**event, "created_at": event["ts"]}
+    if str(event.get("level") or "").lower() == "warn":
+        event = {**event, "level": "warning"}
+    return event
 
 
 def exit_code_for_status(status: str | None) -> int:
@@ -93,7 +124,7 @@ def interleave(events: list["Update"], points: list["Update"]) -> list["Update"]
     """
     def stamp(update: Any) -> str | None:
         body = update.event if isinstance(update, EventSeen) else update.point
-        value = body.get("created_at")
+        value = body.get("created_at") or body.get("ts")
         return value if isinstance(value, str) and value else None
 
     if not all(stamp(u) for u in events + points):
@@ -266,12 +297,15 @@ class JobStreamer:
                 continue
             self.cursors.since_seq = seq
             self.events_seen += 1
-            etype = str(event.get("type") or "")
+            event = normalise_event(event)
+            etype = str(event.get("type") or "").lower()
             if etype in SUCCESS_EVENTS:
                 self.terminal_event_status = "succeeded"
             elif etype in FAILURE_EVENTS:
                 self.terminal_event_status = "failed"
                 self.failure_message = str(event.get("message") or "") or self.failure_message
+            elif etype in CANCEL_EVENTS:
+                self.terminal_event_status = "cancelled"
             updates.append(EventSeen(event))
         return updates
 
@@ -406,12 +440,19 @@ def job_duration(job: dict[str, Any], fallback: float) -> float:
     return fallback if found is None else found
 
 
+class _StreamDone(Exception):
+    """Leave the event stream: a status read while following it says the job ended or paused."""
+
+
 class _Watch:
     """One watch of one job: the poll loop, deadlines, outage lines and the end."""
 
     def __init__(self, streamer: JobStreamer, renderer: Renderer, *, poll_timeout: float,
-                 poll_interval: float, clock: Callable[[], float], sleep: Callable[[float], None]) -> None:
+                 poll_interval: float, clock: Callable[[], float], sleep: Callable[[float], None],
+                 event_stream: bool = True) -> None:
         self.streamer = streamer
+        #: follow the job over the event stream (until the backend shows it has none, or it breaks)
+        self.event_stream = event_stream
         self.renderer = renderer
         self.poll_timeout = poll_timeout
         self.poll_interval = poll_interval
@@ -487,6 +528,18 @@ class _Watch:
             self._call_ok()
             return updates
 
+    def _check_paused(self) -> None:
+        if self.streamer.status in PAUSED_STATUSES:
+            raise JobPaused(f"job {self.streamer.job_id} is paused on the backend; stopped watching "
+                            "(it is still there)", job_id=self.streamer.job_id, hint=self.hint())
+
+    def _check_deadline(self) -> None:
+        if self.remaining() <= 0:
+            raise PollTimeout(
+                f"job {self.streamer.job_id} is still {self.streamer.status or 'running'} after the poll timeout "
+                f"({self.poll_timeout:g}s, --poll-timeout)", job_id=self.streamer.job_id,
+                hint=self.hint())
+
     def _round(self, fn: Callable[[], list[Update]]) -> None:
         """One poll round: the job record to the renderer (progress), then the updates."""
         updates = self._guarded(fn)
@@ -509,40 +562,132 @@ class _Watch:
             self.renderer.flush()
             if streamer.terminal:
                 break
-            remaining = self.remaining()
-            if remaining <= 0:
-                raise PollTimeout(
-                    f"job {streamer.job_id} is still {streamer.status or 'running'} after the poll timeout "
-                    f"({self.poll_timeout:g}s, --poll-timeout)", job_id=streamer.job_id,
-                    hint=self.hint())
+            self._check_paused()
+            self._check_deadline()
+            if self.event_stream and not streamer.behind:
+                self._follow_stream()
+                if streamer.terminal:
+                    break
+                self._check_paused()
+                self._check_deadline()
+                continue  # the stream is gone: poll from the last seq
             if not streamer.behind:
-                self.sleep(min(self.poll_interval, remaining))
+                self.sleep(min(self.poll_interval, self.remaining()))
         self._drain()
+
+    # -- the event stream ------------------------------------------------------------------------
+
+    def _open_policy(self) -> "RetryPolicy":
+        return replace(self.streamer.client.policy, attempts=STREAM_OPEN_ATTEMPTS,
+                       deadline=max(0.0, min(30.0, self.remaining())))
+
+    def _side_reads(self, state: dict[str, float]) -> None:
+        """Between stream frames: metrics at most once per poll interval and only after new events,
+        the status every STATUS_EVERY seconds. Raises `_StreamDone` when the status says the job ended."""
+        streamer = self.streamer
+        now = self.clock()
+        self._check_deadline()
+        assert streamer.prefix is not None
+        if streamer.events_seen > state["events"] and now - state["metrics_at"] >= self.poll_interval:
+            state["events"], state["metrics_at"] = streamer.events_seen, now
+            points = self._guarded(lambda: streamer._metrics(streamer.client.get_metrics(
+                streamer.prefix or "", streamer.job_id, after_step=max(-1, streamer.cursors.max_step - 1),
+                limit=streamer.page_limit, policy=self.policy(), timeout=self.timeout())))
+            self._dispatch(points)
+            self.renderer.flush()
+        if now - state["status_at"] >= STATUS_EVERY:
+            state["status_at"] = now
+
+            def read_status() -> list[Update]:
+                job = streamer.client.get_job(streamer.prefix or "", streamer.job_id, policy=self.policy(),
+                                              timeout=self.timeout())
+                if isinstance(job, dict):
+                    streamer.job = job
+                return streamer._status(status_of(job))
+
+            updates = self._guarded(read_status)
+            self.renderer.job(streamer.job)
+            self._dispatch(updates)
+            self.renderer.flush()
+            if streamer.status in TERMINAL_STATUSES or streamer.status in PAUSED_STATUSES:
+                raise _StreamDone()
+
+    def _follow_stream(self) -> None:
+        """Read events over `GET …/events/stream` until the job's terminal event. Returns with
+        `event_stream` off when the backend has no stream or the stream broke (the caller polls on)."""
+        streamer = self.streamer
+        assert streamer.prefix is not None
+        now = self.clock()
+        state = {"events": float(streamer.events_seen), "metrics_at": now, "status_at": now}
+        while True:
+            from_seq = streamer.cursors.since_seq
+            try:
+                resp = streamer.client.open_event_stream(streamer.prefix, streamer.job_id, since_seq=from_seq,
+                                                         policy=self._open_policy(), timeout=self.timeout())
+            except (BackendUnreachable, BackendError) as exc:
+                if isinstance(exc, BackendError) and not isinstance(exc, BackendUnreachable) \
+                        and exc.status in (401, 403):
+                    raise
+                self._stream_gone(f"the event stream could not be opened ({exc.message}); polling instead")
+                return
+            if resp is None:
+                self._stream_gone("the backend serves no event stream; polling instead")
+                return
+            self.renderer.detail(f"following job {streamer.job_id} over the event stream from seq {from_seq}")
+            try:
+                from .api import stream_events
+
+                for event in stream_events(resp, on_chunk=lambda: self._side_reads(state)):
+                    self._call_ok()
+                    self._dispatch(streamer._events([event]))
+                    self.renderer.flush()
+                    if streamer.terminal:
+                        return
+            except _StreamDone:
+                return
+            except EventStreamBroken as exc:
+                self._check_deadline()
+                self._stream_gone(f"{exc.message}; polling from seq {streamer.cursors.since_seq}")
+                return
+            finally:
+                resp.close()
+            if streamer.cursors.since_seq == from_seq:  # it ended at once, with nothing new: not a live stream
+                self._stream_gone("the event stream ended before the job did; polling instead")
+                return
+            # it ended after some events (a proxy's time limit): open it again from the last seq
+
+    def _stream_gone(self, text: str) -> None:
+        self.event_stream = False
+        self.renderer.detail(text)
 
     def _drain(self) -> None:
         """After the end: fetch what is left of events and metrics, and the final status."""
         streamer = self.streamer
-        for _ in range(MAX_DRAIN_ROUNDS):
+        if streamer.status in TERMINAL_STATUSES:
             self._dispatch(self._guarded(lambda: streamer.poll_events_and_metrics(self.policy(), self.timeout())))
+        else:  # it ended on a terminal event: one round reads the final status, what is left, the timeline
+            self._round(lambda: streamer.poll(self.policy(), self.timeout()))
+        for _ in range(MAX_DRAIN_ROUNDS):
             if not streamer.behind:
                 break
-        if streamer.status not in TERMINAL_STATUSES:
-            self._round(lambda: streamer.poll(self.policy(), self.timeout()))
-            if streamer.status not in TERMINAL_STATUSES and streamer.terminal_event_status:
-                self._dispatch(streamer._status(streamer.terminal_event_status))
+            self._dispatch(self._guarded(lambda: streamer.poll_events_and_metrics(self.policy(), self.timeout())))
+        if streamer.status not in TERMINAL_STATUSES and streamer.terminal_event_status:
+            self._dispatch(streamer._status(streamer.terminal_event_status))
 
 
 def watch_job(client: "SynthClient", job_id: str, *, kind: str | None, renderer: Renderer,
               poll_timeout: float, poll_interval: float, cancel_on_interrupt: bool = False,
-              cursors: Cursors | None = None, sleep: Callable[[float], None] = time.sleep) -> JobResult:
+              cursors: Cursors | None = None, sleep: Callable[[float], None] = time.sleep,
+              event_stream: bool = True) -> JobResult:
     """Stream a job to its end through `renderer`, then let it show the summary.
 
-    Returns a JobResult (exit_code 0 succeeded, 1 failed/cancelled). Raises PollTimeout (5),
-    BackendUnreachable/BackendError (4) or Interrupted (130), already shown to the user
-    (`reported = True`), with how to reattach or cancel.
+    Follows the backend's event stream when it offers one (`event_stream=False`: always poll).
+    Returns a JobResult (exit_code 0 succeeded, 1 failed/cancelled). Raises PollTimeout (5; JobPaused
+    when the backend paused the job), BackendUnreachable/BackendError (4) or Interrupted (130),
+    already shown to the user (`reported = True`), with how to reattach or cancel.
     """
     watch = _Watch(JobStreamer(client, job_id, kind=kind, cursors=cursors), renderer, poll_timeout=poll_timeout,
-                   poll_interval=poll_interval, clock=time.monotonic, sleep=sleep)
+                   poll_interval=poll_interval, clock=time.monotonic, sleep=sleep, event_stream=event_stream)
     # retries while watching go to the renderer (outage notices), through this watch's own client view
     streamer = watch.streamer
     streamer.client = client.observed(watch.on_retry)

@@ -428,11 +428,14 @@ def demo(c, stream_format=None, json=False, debug=False, verbose=False, step_sec
     "step_seconds": "emulated training speed: seconds per training step (default 0.2)",
     "max_body_bytes": "largest JSON request body accepted, e.g. a job body (default 1048576; 413 above)",
     "max_upload_bytes": "largest uploaded file accepted by POST /api/files (default 1073741824; 413 above)",
+    "log_requests": "print one line per request: method, path, status, latency (never a header value)",
+    "event_stream": "serve the job event stream, GET …/jobs/ID/events/stream (default on; --no-event-stream "
+                    "answers 404 there, like a backend older than the stream)",
 })
 @with_exit_codes(EXIT_OK, EXIT_INVALID_INPUT)
 def local_backend(c, host="127.0.0.1", port=None, data_dir=None, api_key=None, environment_api_key=None,
                   faults=None, step_seconds=None, max_body_bytes=None, max_upload_bytes=None, api_key_file=None,
-                  environment_api_key_file=None):
+                  environment_api_key_file=None, log_requests=False, event_stream=True):
     """Run the embedded Synth-compatible backend (SQLite state, emulated training). Ctrl-C stops it."""
     from .commands.local import serve_backend
 
@@ -440,7 +443,8 @@ def local_backend(c, host="127.0.0.1", port=None, data_dir=None, api_key=None, e
          api_keys=list(api_key or []), environment_api_keys=list(environment_api_key or []),
          faults=faults, step_seconds=step_seconds, max_body_bytes=max_body_bytes,
          max_upload_bytes=max_upload_bytes, api_key_files=list(api_key_file or []),
-         environment_api_key_files=list(environment_api_key_file or []))
+         environment_api_key_files=list(environment_api_key_file or []), log_requests=log_requests,
+         event_stream=event_stream)
 
 
 @task(iterable=["environment_api_key", "environment_api_key_file"], auto_shortflags=False, help={

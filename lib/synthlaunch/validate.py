@@ -2,7 +2,7 @@
 
 The `--json` document of `validate` (stable shape):
 
-    {"configs": [{"path": str, "type": "rl" | "sft" | null, "ok": bool,
+    {"configs": [{"path": str, "type": "rl" | "sft" | "prompt_learning" | null, "ok": bool,
                   "errors":   [{"message": str, "key": str | null, "line": int | null}],
                   "warnings": [{"message": str, "key": str | null, "line": int | null}]}]}
 
@@ -98,6 +98,9 @@ def validate_one(path: Path, *, type_: str = "auto", dataset: str | None = None,
                 report.errors += found
                 if not found:
                     _content(report, dataset_path, limit, strict=strict)
+    elif cfg.type == "prompt_learning":
+        report.warnings.append(Problem("a prompt-learning config (GEPA/MIPRO) is checked here, but `train` does "
+                                       "not submit it: synthlaunch runs RL and SFT jobs only", path=str(path)))
     elif examples is not None:
         report.warnings.append(Problem("--examples applies to SFT configs only; ignored for this RL config",
                                        path=str(path)))

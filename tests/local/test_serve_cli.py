@@ -204,3 +204,22 @@ def test_help_says_a_key_on_the_command_line_shows_in_ps(tmp_path):
     for task in ("local.backend", "local.task-app"):
         result = run(["inv", task, "--help"], REPO, user_env(tmp_path))
         assert "`ps`" in result.stdout and "--environment-api-key-file" in result.stdout
+
+
+def test_backend_log_requests_and_no_event_stream_flags(tmp_path):
+    key = "sk_logged_0123456789abcdef"
+    proc, lines, url = _start(["local.backend", "--port", "0", "--data-dir", str(tmp_path), "--log-requests",
+                               "--no-event-stream"], user_env(tmp_path, SYNTH_USER_KEY=key))  # a later client's key name
+    try:
+        headers = {"Authorization": f"Bearer {key}"}
+        assert requests.get(url + "/api/learning/jobs", params={"limit": 1}, headers=headers,
+                            timeout=10).status_code == 200
+        assert requests.get(url + "/api/learning/jobs/job_x/events/stream", headers=headers,
+                            timeout=10).status_code == 404
+    finally:
+        code, out, err = _interrupt(proc)
+    text = "".join(lines) + out + err
+    assert code == 0
+    assert "request: GET /api/learning/jobs 200 " in text
+    assert "request: GET /api/learning/jobs/job_x/events/stream 404 " in text
+    assert "event stream: off" in text and key not in text and "limit=1" not in text

@@ -114,8 +114,12 @@ def serve_backend(out: Output, host: str = "127.0.0.1", port: int | str = 8000,
                   environment_api_keys: Sequence[str] | None = None, faults: str | None = None,
                   step_seconds: float | str | None = None, max_body_bytes: int | str | None = None,
                   max_upload_bytes: int | str | None = None, api_key_files: Sequence[str] = (),
-                  environment_api_key_files: Sequence[str] = ()) -> int:
-    """`local.backend`: run the embedded backend in the foreground until Ctrl-C (exit 0)."""
+                  environment_api_key_files: Sequence[str] = (), log_requests: bool = False,
+                  event_stream: bool = True) -> int:
+    """`local.backend`: run the embedded backend in the foreground until Ctrl-C (exit 0).
+
+    `log_requests`: one line per request (method, path, status, latency; no header, no query).
+    `event_stream=False`: serve no `…/events/stream` (to try a client's polling fallback)."""
     from ..local.faults import FaultSpecError
     from ..local.serve import BackendServer
 
@@ -131,14 +135,18 @@ def serve_backend(out: Output, host: str = "127.0.0.1", port: int | str = 8000,
     from_files = [k for f in api_key_files for k in read_key_file(out, f, "api-key-file")]
     env_from_files = [k for f in environment_api_key_files
                       for k in read_key_file(out, f, "environment-api-key-file")]
-    keys, generated = _keys([*(api_keys or []), *from_files], "SYNTH_API_KEY")
+    keys, generated = _keys([*(api_keys or []), *from_files], "SYNTH_API_KEY",
+                            also=("SYNTH_USER_KEY", "SYNTH_BACKEND_API_KEY"))
     env_keys, env_generated = _keys([*(environment_api_keys or []), *env_from_files], "ENVIRONMENT_API_KEY",
                                     also=("DEV_ENVIRONMENT_API_KEY",))
     folder = Path(data_dir).expanduser() if data_dir else backend_data_dir()
     try:
         server = BackendServer(host=host, port=port_n, data_dir=folder, api_keys=keys or None,
                                environment_api_keys=env_keys or None, faults=faults, step_seconds=steps,
-                               max_body_bytes=body_limit, max_upload_bytes=upload_limit)
+                               max_body_bytes=body_limit, max_upload_bytes=upload_limit,
+                               event_stream=event_stream,
+                               log_requests=(lambda record: out.info(f"request: {record.line()}"))
+                               if log_requests else None)
     except FaultSpecError as exc:
         raise UsageError(f"--faults: {exc}", hint="see docs/embedded-backend.md for the SPEC syntax") from None
     for key in server.api_keys + server.environment_api_keys:
@@ -161,6 +169,10 @@ def serve_backend(out: Output, host: str = "127.0.0.1", port: int | str = 8000,
                    f"{server.max_upload_bytes} bytes an upload")
         if server.injector.rules:
             out.result(f"  faults      : {server.injector.spec}")
+        if not event_stream:
+            out.result("  event stream: off (--no-event-stream: GET …/events/stream answers 404)")
+        if log_requests:
+            out.result("  request log : on (method, path, status, latency)")
     return 0
 
 

@@ -9,8 +9,8 @@ from typing import Any, Literal, Mapping, Sequence
 
 from ..console import command_name
 from ..errors import ConfigError, Problem
-from ..jobtypes import TYPE_CHOICES, JobType
-from .infer import DECIDING_KEYS, infer_type, inference_reason
+from ..jobtypes import PROMPT_LEARNING, TYPE_CHOICES, ConfigType
+from .infer import DECIDING_KEYS, infer_config_type, infer_type, inference_reason
 from .load import KeyLines, index_key_lines, load_toml, parse_toml_text
 from .models import ModelError, resolve_model
 from .overrides import apply_overrides
@@ -22,7 +22,7 @@ class LoadedConfig:
     """A parsed and validated config, with the model and dataset paths resolved."""
 
     path: Path
-    type: JobType
+    type: ConfigType  # "prompt_learning": recognised and checked minimally, never submitted
     data: dict[str, Any]
     lines: KeyLines
     warnings: list[Problem] = field(default_factory=list)
@@ -45,13 +45,17 @@ def _sort(problems: list[Problem]) -> list[Problem]:
     return sorted(problems, key=lambda p: (p.line is None, p.line or 0))
 
 
-def decide_type(data: Mapping[str, Any], type_override: str, rep: Reporter) -> JobType | None:
+def decide_type(data: Mapping[str, Any], type_override: str, rep: Reporter) -> ConfigType | None:
     """The job type from the document and `--type`; problems go to `rep`."""
     override = (type_override or "auto").strip().lower()
     if override not in TYPE_CHOICES:
         rep.error(None, f"--type must be one of auto, rl, sft; got {type_override!r}")
         return None
-    inferred = infer_type(data)
+    inferred = infer_config_type(data)
+    if inferred == PROMPT_LEARNING and override != "auto":
+        rep.error(None, f"--type {override} was given but this is a prompt-learning config "
+                        "(it has a [prompt_learning] table)", "pass --type auto, or an RL or SFT config")
+        return None
     if override == "auto":
         if inferred is None:
             rep.error(None, "cannot tell whether this is an RL or an SFT config",
@@ -131,7 +135,9 @@ def validate_document(data: dict[str, Any], *, path: Path, lines: KeyLines | Non
     job_type = decide_type(data, type_override, rep)
     model = model.strip() if isinstance(model, str) and model.strip() else None
     loaded = LoadedConfig(path=path, type=job_type or "rl", data=data, lines=lines)
-    if job_type is not None:
+    if job_type == PROMPT_LEARNING:
+        check_prompt_learning(data, rep)
+    elif job_type is not None:
         CHECKERS[job_type](data, rep, model_override=model is not None,
                            **({"dataset_override": dataset is not None} if job_type == "sft" else {}))
         _resolve_model(loaded, rep, override=model, allow_experimental=allow_experimental, env=env)
@@ -150,6 +156,29 @@ def validate_document(data: dict[str, Any], *, path: Path, lines: KeyLines | Non
         exc.config_type = job_type or infer_type(data)  # type: ignore[attr-defined]  # what the file says
         raise exc
     return loaded
+
+
+PROMPT_LEARNING_ALGORITHMS = ("gepa", "mipro")
+
+
+def check_prompt_learning(data: Mapping[str, Any], rep: Reporter) -> None:
+    """The minimal checks of a prompt-learning config: `[prompt_learning]` is a table whose
+    `algorithm` is gepa or mipro, and whose `task_app_url`, when given, is an http(s) URL. The rest
+    is the hosted service's business (synthlaunch does not submit these jobs)."""
+    from ..transport import url_problem
+
+    table = data.get("prompt_learning")
+    if not isinstance(table, Mapping):
+        rep.error("prompt_learning", "must be a table", "[prompt_learning] with algorithm = \"gepa\" or \"mipro\"")
+        return
+    algorithm = table.get("algorithm")
+    if algorithm is None:
+        rep.error("prompt_learning", "missing key [prompt_learning].algorithm", '"gepa" or "mipro"')
+    elif not isinstance(algorithm, str) or algorithm.strip().lower() not in PROMPT_LEARNING_ALGORITHMS:
+        rep.error("prompt_learning.algorithm", f"unexpected value {algorithm!r}", '"gepa" or "mipro"')
+    url = table.get("task_app_url")
+    if url is not None and (not isinstance(url, str) or url_problem(url.strip())):
+        rep.error("prompt_learning.task_app_url", f"{url!r} is not an http(s) URL", "e.g. http://127.0.0.1:8001")
 
 
 def _model_source(data: Mapping[str, Any], job_type: str) -> tuple[str | None, Any, str]:

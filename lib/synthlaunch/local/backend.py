@@ -3,23 +3,28 @@
 Bearer auth on every `/api` route, files (multipart upload, content-addressed, JSONL-checked),
 SFT and RL jobs run by the emulated trainer (`worker.py`) or, for SFT with the torch trainer, by a
 real training process per job (`training/`), checkpoints and their files for download
-(`/api/learning/jobs/{id}/checkpoints[/{checkpoint}/files[/{path}]]`), Stripe-style idempotency for job
-creation and file upload, loopback-only admin routes (`/admin/faults`, `/admin/jobs/{id}/fail`),
-and the fault-injection middleware (`faults.py`) wrapped around everything.
+(`/api/learning/jobs/{id}/checkpoints[/{checkpoint}/files[/{path}]]`), the job event stream
+(`GET /api/{rl|learning}/jobs/{id}/events/stream`, Server-Sent Events) that later clients read,
+the SDK's alias routes (`POST /api/learning/files`, `/api/sft/jobs…`), Stripe-style idempotency for
+job creation and file upload, loopback-only admin routes (`/admin/faults`, `/admin/jobs/{id}/fail`),
+the fault-injection middleware (`faults.py`) wrapped around everything, and an optional request
+log (`requestlog.py`) around that.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
+import time
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, AsyncIterator, Callable
 
 from fastapi import APIRouter, Body, Depends, FastAPI, File, Form, Header, HTTPException, Query, Request, UploadFile
 from fastapi.exception_handlers import http_exception_handler
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..redact import mask
@@ -27,6 +32,7 @@ from ..timefmt import parse_timestamp
 from .faults import FaultInjector, FaultMiddleware, FaultSpecError
 from .jsonsafe import MAX_INT
 from .jsonsafe import problems as json_problems
+from .requestlog import RequestHook, RequestLogMiddleware
 from .store import IdempotencyConflict, Store, fingerprint, prefix_of
 from .training.service import RL_NOTE, JobRefused
 from .worker import EMULATED_NOTE, Worker, plan_job
@@ -40,6 +46,13 @@ CATALOGUE_FILE = Path(__file__).resolve().parents[1] / "config" / "models.json"
 #: default limits on what one request may carry (a job or admin body; an uploaded dataset)
 MAX_BODY_BYTES = 1 << 20
 MAX_UPLOAD_BYTES = 1 << 30
+#: the upload route and its alias (`POST /api/learning/files`, the 0.5.0 SDK's name)
+UPLOAD_PATHS = ("/api/files", "/api/learning/files")
+TERMINAL = ("succeeded", "failed", "cancelled")
+#: seconds between keep-alive comments on an idle event stream
+KEEPALIVE_SECONDS = 15.0
+#: seconds between two looks at the store for new events of a streamed job
+STREAM_TICK = 0.05
 
 
 class BackendState:
@@ -47,7 +60,8 @@ class BackendState:
 
     def __init__(self, store: Store, worker: Worker, injector: FaultInjector, api_keys: list[str],
                  environment_api_keys: list[str], *, max_body_bytes: int = MAX_BODY_BYTES,
-                 max_upload_bytes: int = MAX_UPLOAD_BYTES, training: Any = None) -> None:
+                 max_upload_bytes: int = MAX_UPLOAD_BYTES, training: Any = None, event_stream: bool = True,
+                 keepalive_seconds: float = KEEPALIVE_SECONDS, request_hook: RequestHook | None = None) -> None:
         self.store = store
         self.worker = worker
         self.training = training  # a training.service.TrainingService with the torch trainer, else None
@@ -56,6 +70,10 @@ class BackendState:
         self.environment_api_keys = list(environment_api_keys)
         self.max_body_bytes = max_body_bytes
         self.max_upload_bytes = max_upload_bytes
+        #: False: `…/events/stream` is not served (404), as on a backend older than the stream
+        self.event_stream = event_stream
+        self.keepalive_seconds = keepalive_seconds
+        self.request_hook = request_hook
 
 
 def _error(status_code: int, detail: str, **extra: Any) -> JSONResponse:
@@ -183,6 +201,8 @@ def create_app(state: BackendState) -> Any:
             raise HTTPException(404, detail=f"job {job_id} not found")
         if prefix == "rl" and job["type"] != "rl":
             raise HTTPException(404, detail=f"job {job_id} is not an RL job; read it under /api/learning/jobs/{job_id}")
+        if prefix == "sft" and job["type"] != "sft":
+            raise HTTPException(404, detail=f"job {job_id} is not an SFT job; read it under /api/rl/jobs/{job_id}")
         return job
 
     # -- health (no auth) -------------------------------------------------------------------
@@ -232,6 +252,7 @@ def create_app(state: BackendState) -> Any:
                            store.get_job, create)
 
     @api.post("/learning/jobs")
+    @api.post("/sft/jobs")  # the 0.5.0 SDK's name for the same route
     def create_sft_job(payload: Any = Body(None),
                        idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
                        token: str = Depends(auth)) -> Any:
@@ -270,6 +291,7 @@ def create_app(state: BackendState) -> Any:
             return _problems_response([(exc.field, exc.message)], "SFT job body")
 
     @api.post("/learning/jobs/{job_id}/start")
+    @api.post("/sft/jobs/{job_id}/start")
     def start_job(job_id: str, payload: Any = Body(None)) -> Any:
         with store.tx():
             job = job_or_404(job_id, "learning")
@@ -289,7 +311,7 @@ def create_app(state: BackendState) -> Any:
     # -- jobs: GET /api/{rl|learning}/jobs[/{id}[/events|/metrics|/timeline]], POST …/cancel ---
 
     def list_jobs(status: str | None, type_: str | None, created_after: str | None, limit: int,
-                  only_rl: bool = False) -> Any:
+                  only_rl: bool = False, offset: int = 0, only_sft: bool = False) -> Any:
         after = None
         if created_after:
             when = parse_timestamp(created_after)
@@ -302,26 +324,36 @@ def create_app(state: BackendState) -> Any:
             return _problems_response([("type", f"{type_!r} is not one of rl, sft")], "query")
         if only_rl:
             kind = "rl"
+        if only_sft:
+            kind = "sft"
         status = STATUS_ALIASES.get(status or "", status)
-        return {"jobs": store.list_jobs(status=status or None, kind=kind, created_after=after, limit=limit)}
+        return {"jobs": store.list_jobs(status=status or None, kind=kind, created_after=after, limit=limit,
+                                        offset=offset)}
 
     @api.get("/learning/jobs")
     def list_learning_jobs(status: str | None = None, type: str | None = None,
-                           created_after: str | None = None, limit: int = Query(100, ge=1, le=1000)) -> Any:
-        return list_jobs(status, type, created_after, limit)
+                           created_after: str | None = None, limit: int = Query(100, ge=1, le=1000),
+                           offset: int = Query(0, ge=0)) -> Any:
+        return list_jobs(status, type, created_after, limit, offset=offset)
+
+    @api.get("/sft/jobs")
+    def list_sft_jobs(status: str | None = None, created_after: str | None = None,
+                      limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0)) -> Any:
+        return list_jobs(status, None, created_after, limit, offset=offset, only_sft=True)
 
     @api.get("/rl/jobs")
     def list_rl_jobs(status: str | None = None, created_after: str | None = None,
                      limit: int = Query(100, ge=1, le=1000)) -> Any:
         return list_jobs(status, None, created_after, limit, only_rl=True)
 
-    for prefix in ("rl", "learning", "orchestration"):
-        _add_job_routes(api, prefix, store, job_or_404)
+    for prefix in ("rl", "learning", "orchestration", "sft"):
+        _add_job_routes(api, prefix, state, job_or_404)
     _add_checkpoint_routes(api, store, job_or_404)
 
     # -- files: POST /api/files, GET /api/files[/{id}] ------------------------------------------
 
     @api.post("/files", max_body_size=state.max_upload_bytes)
+    @api.post("/learning/files", max_body_size=state.max_upload_bytes)  # the 0.5.0 SDK's name for the same route
     def upload_file(file: UploadFile = File(...), purpose: str = Form("fine-tune"),
                     idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
                     token: str = Depends(auth)) -> Any:
@@ -416,11 +448,14 @@ def create_app(state: BackendState) -> Any:
         return store.get_job(job_id)
 
     app.include_router(admin)
-    return FaultMiddleware(DeclaredSizeLimit(app, state), state.injector)
+    wrapped: Any = FaultMiddleware(DeclaredSizeLimit(app, state), state.injector)
+    if state.request_hook is not None:
+        wrapped = RequestLogMiddleware(wrapped, state.request_hook)
+    return wrapped
 
 
 def _too_large(state: BackendState, path: str) -> JSONResponse:
-    upload = path == "/api/files"
+    upload = path in UPLOAD_PATHS
     limit = state.max_upload_bytes if upload else state.max_body_bytes
     what = "an upload" if upload else "a request body"
     return _error(413, f"{what} may be at most {limit} bytes on this backend "
@@ -440,7 +475,7 @@ class DeclaredSizeLimit:
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "http":
-            limit = self.state.max_upload_bytes if scope["path"] == "/api/files" else self.state.max_body_bytes
+            limit = self.state.max_upload_bytes if scope["path"] in UPLOAD_PATHS else self.state.max_body_bytes
             declared = dict(scope.get("headers") or ()).get(b"content-length", b"")
             if declared.isdigit() and int(declared) > limit:
                 await _too_large(self.state, scope["path"])(scope, receive, send)
@@ -503,9 +538,28 @@ def _add_checkpoint_routes(api: APIRouter, store: Store,
         return FileResponse(target, media_type="application/octet-stream", filename=target.name)
 
 
-def _add_job_routes(api: APIRouter, prefix: str, store: Store,
+def _resume_point(last_event_id: str | None, since_seq: int | None) -> int:
+    """Where a stream starts: after `Last-Event-ID` (a reconnecting client), else after `since_seq`, else 0.
+    A `Last-Event-ID` that is not a seq (not a number, negative, past SQLite's integers) is ignored."""
+    try:
+        seq = int((last_event_id or "").strip())
+        if 0 <= seq <= MAX_INT:
+            return seq
+    except ValueError:
+        pass
+    return since_seq or 0
+
+
+def sse_frame(event: dict[str, Any]) -> str:
+    """One Server-Sent Events frame: `id:` seq, `event:` type, `data:` the event as one line of JSON."""
+    kind = "".join(c for c in str(event.get("type") or "message") if c not in "\r\n")
+    return f"id: {event['seq']}\nevent: {kind}\ndata: {json.dumps(event, separators=(',', ':'))}\n\n"
+
+
+def _add_job_routes(api: APIRouter, prefix: str, state: BackendState,
                     job_or_404: Callable[[str, str], dict[str, Any]]) -> None:
-    """GET job, events, metrics, timeline and POST cancel under /api/<prefix>/jobs/{id}."""
+    """GET job, events (polled and streamed), metrics, timeline and POST cancel under /api/<prefix>/jobs/{id}."""
+    store = state.store
 
     @api.get(f"/{prefix}/jobs/{{job_id}}", name=f"{prefix}_get_job")
     def get_job(job_id: str) -> Any:
@@ -517,10 +571,23 @@ def _add_job_routes(api: APIRouter, prefix: str, store: Store,
         items = store.events(job_id, since_seq=since_seq, limit=limit)
         return {"events": items, "next_seq": items[-1]["seq"] if items else since_seq}
 
+    if state.event_stream:
+        @api.get(f"/{prefix}/jobs/{{job_id}}/events/stream", name=f"{prefix}_events_stream")
+        def events_stream(job_id: str, since_seq: int | None = Query(None, ge=0, le=MAX_INT),
+                          last_event_id: str | None = Header(None, alias="Last-Event-ID")) -> Any:
+            job_or_404(job_id, prefix)
+            start = _resume_point(last_event_id, since_seq)
+            return StreamingResponse(_event_frames(state, job_id, start), media_type="text/event-stream",
+                                     headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
     @api.get(f"/{prefix}/jobs/{{job_id}}/metrics", name=f"{prefix}_metrics")
-    def metrics(job_id: str, after_step: int = Query(-1, ge=-1, le=MAX_INT),
+    def metrics(job_id: str, after_step: int | None = Query(None, ge=-1, le=MAX_INT),
                 limit: int = Query(200, ge=1, le=1000)) -> Any:
         job_or_404(job_id, prefix)
+        if after_step is None:
+            # later clients send only `limit` and de-duplicate by step themselves: a first page
+            # would hide every later point from them, so without a cursor the answer is the whole series
+            return {"points": store.metrics(job_id, after_step=-1, limit=None)}
         return {"points": store.metrics(job_id, after_step=after_step, limit=limit)}
 
     @api.get(f"/{prefix}/jobs/{{job_id}}/timeline", name=f"{prefix}_timeline")
@@ -541,3 +608,38 @@ def _add_job_routes(api: APIRouter, prefix: str, store: Store,
                              message="job cancelled on request", level="warning",
                              data={"step": job["current_step"]})
         return store.get_job(job_id)
+
+    if prefix == "sft":
+        @api.get("/sft/jobs/{job_id}/checkpoints", name="sft_checkpoints")
+        def checkpoints(job_id: str) -> Any:
+            job_or_404(job_id, prefix)
+            return {"job_id": job_id, "checkpoints": [], "emulated": True}
+
+
+async def _event_frames(state: BackendState, job_id: str, since_seq: int) -> AsyncIterator[str]:
+    """The frames of one job's event stream: every event after `since_seq` as it is written, a
+    keep-alive comment when nothing was sent for `keepalive_seconds`, and the end once the job is
+    terminal and its last event went out."""
+    store = state.store
+    cursor = since_seq
+    last_write = time.monotonic()
+    yield ": stream open\n\n"
+    while True:
+        # read the status first: a terminal status is written with its event, so after it no event can follow
+        job = store.get_job(job_id)
+        ended = job is None or job["status"] in TERMINAL
+        while True:
+            items = store.events(job_id, since_seq=cursor, limit=500)
+            for event in items:
+                cursor = event["seq"]
+                yield sse_frame(event)
+            if items:
+                last_write = time.monotonic()
+            if len(items) < 500:
+                break
+        if ended:
+            return
+        if time.monotonic() - last_write >= state.keepalive_seconds:
+            yield ": keep-alive\n\n"
+            last_write = time.monotonic()
+        await asyncio.sleep(STREAM_TICK)

@@ -184,6 +184,9 @@ class BackendServer(_ThreadedServer):
     for real, one process each, at most `max_jobs` at once; needs the `train` extra).
     `model_aliases` ("Qwen/Qwen3-0.6B=synthlaunch/tiny-qwen3" items or a mapping) let a stand-in
     train for an id whose weights are not here; `model_cache` is where built-in tiny models are built.
+    `event_stream=False` leaves out `GET …/events/stream` (a backend older than the stream);
+    `keepalive_seconds` spaces its keep-alive comments. `log_requests` receives a `RequestRecord`
+    (method, path, status, latency) for every request.
     """
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0, data_dir: str | os.PathLike[str] | None = None,
@@ -193,9 +196,14 @@ class BackendServer(_ThreadedServer):
                  max_body_bytes: int | None = None, max_upload_bytes: int | None = None,
                  trainer: str = "emulate", max_jobs: int = 1,
                  model_aliases: "Sequence[str] | dict[str, str] | None" = None,
-                 model_cache: str | os.PathLike[str] | None = None) -> None:
+                 model_cache: str | os.PathLike[str] | None = None,
+                 event_stream: bool = True, keepalive_seconds: float | None = None,
+                 log_requests: Any = None) -> None:
         super().__init__(host, port)
         from .backend import MAX_BODY_BYTES, MAX_UPLOAD_BYTES
+        self.event_stream = event_stream
+        self.keepalive_seconds = keepalive_seconds
+        self.log_requests = log_requests
         from .faults import FaultInjector
         from .training import missing_packages
         from .training.models import parse_aliases
@@ -249,7 +257,7 @@ class BackendServer(_ThreadedServer):
         return self.environment_api_keys[0]
 
     def start(self) -> "BackendServer":
-        from .backend import BackendState, create_app
+        from .backend import KEEPALIVE_SECONDS, BackendState, create_app
         from .store import IDEMPOTENCY_TTL, Store
         from .worker import Worker
 
@@ -266,7 +274,9 @@ class BackendServer(_ThreadedServer):
         self.worker.real_training = self.training is not None
         state = BackendState(self.store, self.worker, self.injector, self.api_keys, self.environment_api_keys,
                              max_body_bytes=self.max_body_bytes, max_upload_bytes=self.max_upload_bytes,
-                             training=self.training)
+                             training=self.training, event_stream=self.event_stream,
+                             keepalive_seconds=self.keepalive_seconds or KEEPALIVE_SECONDS,
+                             request_hook=self.log_requests)
         self.worker.start()
         if self.training is not None:
             self.training.start()

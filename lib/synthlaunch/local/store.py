@@ -250,7 +250,7 @@ class Store:
         return view
 
     def list_jobs(self, *, status: str | None = None, kind: str | None = None,
-                  created_after: float | None = None, limit: int = 100) -> list[dict[str, Any]]:
+                  created_after: float | None = None, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
         sql, where, args = "SELECT * FROM jobs", list[str](), list[Any]()
         if status:
             where.append("status=?")
@@ -263,8 +263,8 @@ class Store:
             args.append(created_after)
         if where:
             sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY created_at DESC, rowid DESC LIMIT ?"
-        args.append(limit)
+        sql += " ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?"
+        args += [limit, offset]
         with self.lock:
             return [self._with_metrics(job_view(r)) for r in self.db.execute(sql, args).fetchall()]
 
@@ -312,13 +312,14 @@ class Store:
                  "data": json.loads(r["data"]), "created_at": iso(r["created_at"]), "job_id": job_id}
                 for r in rows]
 
-    def metrics(self, job_id: str, *, after_step: int = -1, limit: int = 200) -> list[dict[str, Any]]:
+    def metrics(self, job_id: str, *, after_step: int = -1, limit: int | None = 200) -> list[dict[str, Any]]:
         """Points after `after_step`, ordered by step; a page never splits one step's points
-        (unless one step alone has more than `limit`), so `after_step` is a safe cursor."""
+        (unless one step alone has more than `limit`), so `after_step` is a safe cursor.
+        `limit=None`: every point after `after_step`."""
         with self.lock:
             rows = self.db.execute("SELECT * FROM metrics WHERE job_id=? AND step>? ORDER BY step, name LIMIT ?",
-                                   (job_id, after_step, limit + 1)).fetchall()
-        if len(rows) > limit:
+                                   (job_id, after_step, -1 if limit is None else limit + 1)).fetchall()
+        if limit is not None and len(rows) > limit:
             last_step = rows[limit]["step"]
             cut = [r for r in rows[:limit] if r["step"] != last_step]
             rows = cut or rows[:limit]

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from ..console import Output, command_name
-from ..errors import BackendError, EnvError, UsageError
+from ..errors import BackendError, ConfigError, EnvError, UsageError
 from ..paths import cache_dir, state_dir
 from ..task_url import choose_task_url
 from .options import RunRecord, TrainOptions
@@ -47,6 +47,13 @@ def run_one(out: Output, path: Path, opts: TrainOptions, record: RunRecord, *, i
                             dataset=opts.dataset, allow_experimental=opts.allow_experimental, env=opts.environ,
                             overrides=opts.overrides, text=opts.config_text, strict=opts.strict)
     record.type = cfg.type
+    if cfg.type == "prompt_learning":
+        raise ConfigError([cfg.problem("job type prompt_learning (GEPA/MIPRO prompt optimisation) cannot be "
+                                       "trained by synthlaunch, which submits RL and SFT jobs only",
+                                       "prompt_learning")],
+                          header=f"{path}: a prompt-learning config, not an RL or SFT one",
+                          hint="run prompt-learning jobs with the synth-ai client; "
+                               f"`{command_name()} validate --config {path}` still checks the file")
     record.name = run_name(cfg, opts)
     for warning in cfg.warnings:
         record.warnings.append(warning)
@@ -155,7 +162,7 @@ def _resolve_env(out: Output, cfg: "LoadedConfig", opts: TrainOptions) -> "Resol
     from ..env import required_keys, resolve_env
 
     task_url_known = cfg.type == "rl" and choose_task_url(flag=opts.task_url, config=cfg.data) is not None
-    required = [] if opts.dry_run else required_keys(cfg.type, task_url_known=task_url_known)
+    required = [] if opts.dry_run else required_keys("rl" if cfg.type == "rl" else "sft", task_url_known=task_url_known)
     env = resolve_env(out, required=required, env_files=opts.env_files,
                       search_dirs=[Path.cwd(), cfg.path.parent],
                       flag_values={"TASK_APP_URL": opts.task_url}, backend_flag=opts.backend,
