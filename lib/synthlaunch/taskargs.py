@@ -24,7 +24,10 @@ METAVARS: dict[str, str] = {
     "poll_timeout": "SECONDS", "poll_interval": "SECONDS", "step_seconds": "SECONDS",
     "model": "ID", "job_id": "ID", "idempotency": "KEY", "api_key": "KEY", "environment_api_key": "KEY",
     "type_": "TYPE", "stream_format": "cli|chart|json", "status": "STATUS", "created_after": "ISO-TIME",
-    "faults": "SPEC",
+    "faults": "SPEC", "to": "DIR", "trainer": "torch|emulate", "max_jobs": "N", "model_alias": "ID=STAND_IN",
+    "max_body_bytes": "BYTES", "max_upload_bytes": "BYTES", "api_key_file": "PATH",
+    "environment_api_key_file": "PATH", "save_metrics": "DIR", "rerun": "JOB_ID", "set_": "KEY.PATH=VALUE",
+    "name": "NAME",
 }
 #: short flags of the common options (none of them is an Invoke core flag inside a task)
 SHORT_FLAGS: dict[str, str] = {"config": "c", "backend": "b", "json": "j", "quiet": "q", "verbose": "v",

@@ -292,6 +292,23 @@ def cancel(c, job_id, type_=None, backend=None, env_file=None, json=False, no_in
 
 
 @task(iterable=["env_file"], auto_shortflags=False,
+      help=_help("job_id", "backend", "env_file", "json", "no_input", "debug", "quiet", "verbose",
+                 "allow_insecure_http",
+                 to="the folder to write the model into (new or empty; written whole or not at all)",
+                 adapter_only="a LoRA job: only the adapter (default: the adapter merged into the base model)"))
+@with_exit_codes(EXIT_OK, EXIT_INVALID_INPUT, EXIT_BACKEND)
+def download(c, job_id, to=None, adapter_only=False, backend=None, env_file=None, json=False, no_input=False,
+             debug=False, quiet=False, verbose=False, allow_insecure_http=False):
+    """Download the model a succeeded job trained, as a Hugging Face folder (from_pretrained loads it)."""
+    from .commands.download import run_download
+
+    _run(run_download, json=json, quiet=quiet, verbose=verbose, no_input=no_input, debug=debug,
+         job_id=_positional(job_id, "download", "job id"), to=to, adapter_only=adapter_only,
+         backend=_pick(backend, c, "backend"), env_files=list(env_file or []),
+         allow_insecure_http=allow_insecure_http)
+
+
+@task(iterable=["env_file"], auto_shortflags=False,
       help=_help("job_id", "backend", "env_file", "json", "no_input", "debug", "quiet", "allow_insecure_http",
                  type_="rl or sft (discovered when omitted)"))
 @with_exit_codes(EXIT_OK, EXIT_INVALID_INPUT, EXIT_BACKEND)
@@ -411,7 +428,7 @@ def demo(c, stream_format=None, json=False, debug=False, verbose=False, step_sec
          stream_format=stream_format, step_seconds=step_seconds)
 
 
-@task(iterable=["api_key", "environment_api_key", "api_key_file", "environment_api_key_file"],
+@task(iterable=["api_key", "environment_api_key", "api_key_file", "environment_api_key_file", "model_alias"],
       auto_shortflags=False, help={
     "host": "interface to bind (default 127.0.0.1)",
     "port": "port (default 8000; 0 picks a free one)",
@@ -431,12 +448,18 @@ def demo(c, stream_format=None, json=False, debug=False, verbose=False, step_sec
     "log_requests": "print one line per request: method, path, status, latency (never a header value)",
     "event_stream": "serve the job event stream, GET …/jobs/ID/events/stream (default on; --no-event-stream "
                     "answers 404 there, like a backend older than the stream)",
+    "trainer": "torch (SFT jobs train for real, one process each; the default when the training packages "
+               "are installed) or emulate (synthetic metrics, for fast tests and fault drills)",
+    "max_jobs": "torch trainer: how many jobs train at once (default 1; the others wait queued)",
+    "model_alias": "ID=STAND_IN: train STAND_IN when a job asks for ID, e.g. "
+                   "Qwen/Qwen3-0.6B=synthlaunch/tiny-qwen3 on a machine without those weights (repeatable)",
 })
 @with_exit_codes(EXIT_OK, EXIT_INVALID_INPUT)
 def local_backend(c, host="127.0.0.1", port=None, data_dir=None, api_key=None, environment_api_key=None,
                   faults=None, step_seconds=None, max_body_bytes=None, max_upload_bytes=None, api_key_file=None,
-                  environment_api_key_file=None, log_requests=False, event_stream=True):
-    """Run the embedded Synth-compatible backend (SQLite state, emulated training). Ctrl-C stops it."""
+                  environment_api_key_file=None, log_requests=False, event_stream=True, trainer=None,
+                  max_jobs=None, model_alias=None):
+    """Run the embedded Synth-compatible backend (SQLite state; real or emulated training). Ctrl-C stops it."""
     from .commands.local import serve_backend
 
     _run(serve_backend, host=host, port=8000 if port is None else port, data_dir=data_dir,
@@ -444,7 +467,7 @@ def local_backend(c, host="127.0.0.1", port=None, data_dir=None, api_key=None, e
          faults=faults, step_seconds=step_seconds, max_body_bytes=max_body_bytes,
          max_upload_bytes=max_upload_bytes, api_key_files=list(api_key_file or []),
          environment_api_key_files=list(environment_api_key_file or []), log_requests=log_requests,
-         event_stream=event_stream)
+         event_stream=event_stream, trainer=trainer, max_jobs=max_jobs, model_aliases=list(model_alias or []))
 
 
 @task(iterable=["environment_api_key", "environment_api_key_file"], auto_shortflags=False, help={
@@ -480,6 +503,6 @@ runs = Collection("runs")
 runs.add_task(runs_list, name="list", default=True)
 runs.add_task(runs_show, name="show")
 
-ns = Collection(train, preflight, validate, upload_dataset, stream, jobs, cancel, demo, local, job, files, metrics,
-                runs, init, models)
+ns = Collection(train, preflight, validate, upload_dataset, stream, jobs, cancel, download, demo, local, job, files,
+                metrics, runs, init, models)
 ns.configure({"synthlaunch": dict(DEFAULTS)})

@@ -9,7 +9,7 @@ from typing import Any, Iterator, Sequence
 
 from ..console import Output
 from ..errors import UsageError
-from ..flags import parse_float, parse_int
+from ..flags import parse_choice, parse_float, parse_int
 from ..paths import backend_data_dir
 from ..redact import mask, register_secret
 
@@ -115,15 +115,18 @@ def serve_backend(out: Output, host: str = "127.0.0.1", port: int | str = 8000,
                   step_seconds: float | str | None = None, max_body_bytes: int | str | None = None,
                   max_upload_bytes: int | str | None = None, api_key_files: Sequence[str] = (),
                   environment_api_key_files: Sequence[str] = (), log_requests: bool = False,
-                  event_stream: bool = True) -> int:
+                  event_stream: bool = True, trainer: str | None = None, max_jobs: Any = None,
+                  model_aliases: Sequence[str] = ()) -> int:
     """`local.backend`: run the embedded backend in the foreground until Ctrl-C (exit 0).
 
     `log_requests`: one line per request (method, path, status, latency; no header, no query).
     `event_stream=False`: serve no `…/events/stream` (to try a client's polling fallback)."""
     from ..local.faults import FaultSpecError
-    from ..local.serve import BackendServer
+    from ..local.serve import BackendServer, default_trainer
 
     port_n = _port(port)
+    chosen_trainer = parse_choice(trainer or default_trainer(), "trainer", ("torch", "emulate"))
+    jobs_at_once = 1 if max_jobs is None else parse_int(max_jobs, "max-jobs", minimum=1)
     steps = None
     if step_seconds is not None:
         steps = parse_float(step_seconds, "step-seconds", minimum=0.0) if not isinstance(step_seconds, (int, float)) \
@@ -144,18 +147,22 @@ def serve_backend(out: Output, host: str = "127.0.0.1", port: int | str = 8000,
         server = BackendServer(host=host, port=port_n, data_dir=folder, api_keys=keys or None,
                                environment_api_keys=env_keys or None, faults=faults, step_seconds=steps,
                                max_body_bytes=body_limit, max_upload_bytes=upload_limit,
-                               event_stream=event_stream,
+                               event_stream=event_stream, trainer=chosen_trainer, max_jobs=jobs_at_once,
+                               model_aliases=list(model_aliases) or None,
                                log_requests=(lambda record: out.info(f"request: {record.line()}"))
                                if log_requests else None)
     except FaultSpecError as exc:
         raise UsageError(f"--faults: {exc}", hint="see docs/embedded-backend.md for the SPEC syntax") from None
+    except ValueError as exc:  # a bad --model-alias, or --trainer torch without the training packages
+        raise UsageError(str(exc), hint="see docs/embedded-training.md") from None
     for key in server.api_keys + server.environment_api_keys:
         if not generated and key in server.api_keys or not env_generated and key in server.environment_api_keys:
             register_secret(key)
     if host not in ("127.0.0.1", "localhost", "::1"):
         out.warn(f"--host {host}: the backend is reachable from other machines; /api needs the key, "
                  "/admin answers only to loopback clients")
-    with _foreground(out, server, "embedded Synth backend (emulated training)"):
+    what = ("real training: torch" if chosen_trainer == "torch" else "emulated training")
+    with _foreground(out, server, f"embedded Synth backend ({what})"):
         out.result(f"  backend URL : {server.api_url}   (export BACKEND_BASE_URL={server.url})")
         for key in server.api_keys:
             out.result(f"  API key     : {key if generated else mask(key)}"
@@ -164,7 +171,11 @@ def serve_backend(out: Output, host: str = "127.0.0.1", port: int | str = 8000,
             out.result(f"  env key     : {key if env_generated else mask(key)}"
                        + ("   (generated; task apps must accept it as ENVIRONMENT_API_KEY)" if env_generated else ""))
         out.result(f"  data dir    : {server.data_dir}")
-        out.result(f"  step seconds: {server.step_seconds:g}")
+        pace = (f"{jobs_at_once} job(s) at once" if chosen_trainer == "torch"
+                else f"{server.step_seconds:g} s per emulated step")
+        out.result(f"  trainer     : {chosen_trainer}, {pace}")
+        for alias in model_aliases:
+            out.result(f"  model alias : {alias}")
         out.result(f"  size limits : {server.max_body_bytes} bytes a request body, "
                    f"{server.max_upload_bytes} bytes an upload")
         if server.injector.rules:
