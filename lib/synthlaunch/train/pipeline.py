@@ -219,6 +219,19 @@ def _key(out: Output, opts: TrainOptions, fp: str, explicit: str | None) -> tupl
     return key, lambda: _pending(opts).confirm(fp)
 
 
+def _confirm_settings(out: Output, opts: TrainOptions, cfg: "LoadedConfig", env: "ResolvedEnv", record: RunRecord,
+                      key: str | None, forget: Callable[[], None], specific: list[tuple[str, str]]) -> bool:
+    """The effective settings of one job (those of its type in the middle), shown and confirmed."""
+    return _confirm(out, opts, [
+        ("config", str(cfg.path)), ("type", cfg.type), ("backend", env.backend_url),
+        ("model", f"{cfg.model}" + (" (from --model)" if opts.model else "")),
+        *specific,
+        ("hyperparameters", _hyperparameters(cfg)),
+        *_extra_settings(cfg, record),
+        ("idempotency key", key or "(generated when sent)"),
+    ], forget)
+
+
 def _hyperparameters(cfg: "LoadedConfig") -> str:
     """`lr=5e-05 epochs=1 batch=2 mode=full`: what will be sent, as the confirmation shows it."""
     from ..config import hyperparameters_summary
@@ -246,14 +259,9 @@ def _run_rl(out: Output, cfg: "LoadedConfig", opts: TrainOptions, env: "Resolved
     body = _named(build_rl_body(cfg, task_url=task_url, backend_url=env.backend_url, model=opts.model), record.name)
     fp = fingerprint(env.backend_url, body)
     key, forget = (explicit_key, lambda: None) if opts.dry_run else _key(out, opts, fp, explicit_key)
-    if not _confirm(out, opts, [
-        ("config", str(cfg.path)), ("type", "rl"), ("backend", env.backend_url),
-        ("model", f"{cfg.model}" + (" (from --model)" if opts.model else "")),
+    if not _confirm_settings(out, opts, cfg, env, record, key, forget, [
         ("task url", task_url + (" (from --task-url)" if opts.task_url else "")),
-        ("hyperparameters", _hyperparameters(cfg)),
-        *_extra_settings(cfg, record),
-        ("idempotency key", key or "(generated when sent)"),
-    ], forget):
+    ]):
         record.status = "declined"
         return
     if opts.dry_run:
@@ -297,15 +305,10 @@ def _run_sft(out: Output, cfg: "LoadedConfig", opts: TrainOptions, env: "Resolve
         out.warn(str(warning))
     fp = fingerprint(env.backend_url, preview, f"{datasets.fingerprint}:{opts.examples}")
     key, forget = (explicit_key, lambda: None) if opts.dry_run else _key(out, opts, fp, explicit_key)
-    if not _confirm(out, opts, [
-        ("config", str(cfg.path)), ("type", "sft"), ("backend", env.backend_url),
-        ("model", f"{cfg.model}" + (" (from --model)" if opts.model else "")),
+    if not _confirm_settings(out, opts, cfg, env, record, key, forget, [
         ("dataset", f"{cfg.dataset_path}" + (" (from --dataset)" if opts.dataset else "")),
         ("examples", f"first {opts.examples}" if opts.examples else "all"),
-        ("hyperparameters", _hyperparameters(cfg)),
-        *_extra_settings(cfg, record),
-        ("idempotency key", key or "(generated when sent)"),
-    ], forget):
+    ]):
         record.status = "declined"
         return
     if opts.dry_run:
