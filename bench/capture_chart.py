@@ -14,35 +14,19 @@ import argparse
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import pexpect
 import pyte
 
+from _ports import free_port, wait_port  # bench/ is the script's folder: on sys.path
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = str(Path(sys.executable).parent / "synthlaunch")
 SIZES = ((80, 24), (100, 30))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_port(port: int, seconds: float = 20.0) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise SystemExit(f"nothing listening on {port}")
 
 
 def screen_of(raw: str, cols: int, rows: int) -> list[str]:
