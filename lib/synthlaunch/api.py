@@ -261,6 +261,38 @@ class SynthClient:
         return self._json("POST", f"{prefix}/jobs/{job_id}/cancel", json_body={},
                           timeout=TIMEOUT_JSON_POST, safe_to_retry=True)
 
+    # -- checkpoints (embedded backend with the torch trainer) ----------------------------------
+
+    def list_checkpoints(self, job_id: str) -> list[dict[str, Any]]:
+        """The saved checkpoints of an SFT job, oldest first; the final model (id "final") last."""
+        return list_in(self._json("GET", f"learning/jobs/{job_id}/checkpoints", timeout=TIMEOUT_STREAM_GET,
+                                  safe_to_retry=True), "checkpoints")
+
+    def checkpoint_files(self, job_id: str, checkpoint: str = "final", *,
+                         adapter_only: bool = False) -> dict[str, Any]:
+        """`{"format": "full"|"merged"|"adapter", "files": [{"path", "bytes"}]}` of one checkpoint."""
+        return self._json("GET", f"learning/jobs/{job_id}/checkpoints/{checkpoint}/files",
+                          params={"adapter_only": str(adapter_only).lower()}, timeout=TIMEOUT_STREAM_GET,
+                          safe_to_retry=True)
+
+    def download_checkpoint_file(self, job_id: str, checkpoint: str, path: str, dest: str | os.PathLike[str], *,
+                                 adapter_only: bool = False, chunk: int = 1 << 20,
+                                 progress: Callable[[int], None] | None = None) -> int:
+        """Stream one file of a checkpoint to `dest` (memory does not grow with the file); bytes written."""
+        from urllib.parse import quote
+
+        resp = self._send("GET", f"learning/jobs/{job_id}/checkpoints/{checkpoint}/files/{quote(path)}",
+                          params={"adapter_only": str(adapter_only).lower()}, stream=True,
+                          timeout=TIMEOUT_UPLOAD, safe_to_retry=True)
+        written = 0
+        with resp, open(dest, "wb") as fh:
+            for block in resp.iter_content(chunk_size=chunk):
+                fh.write(block)
+                written += len(block)
+                if progress is not None:
+                    progress(len(block))
+        return written
+
 
 def job_id_of(body: Any) -> str | None:
     """The job id of a creation answer: `job_id`, else `id`."""

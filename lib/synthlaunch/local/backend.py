@@ -1,7 +1,9 @@
 """The embedded Synth-compatible backend: a FastAPI app serving the backend routes of docs/wire-contract.md.
 
 Bearer auth on every `/api` route, files (multipart upload, content-addressed, JSONL-checked),
-SFT and RL jobs run by the emulated trainer (`worker.py`), Stripe-style idempotency for job
+SFT and RL jobs run by the emulated trainer (`worker.py`) or, for SFT with the torch trainer, by a
+real training process per job (`training/`), checkpoints and their files for download
+(`/api/learning/jobs/{id}/checkpoints[/{checkpoint}/files[/{path}]]`), Stripe-style idempotency for job
 creation and file upload, loopback-only admin routes (`/admin/faults`, `/admin/jobs/{id}/fail`),
 and the fault-injection middleware (`faults.py`) wrapped around everything.
 """
@@ -13,12 +15,13 @@ import hmac
 from typing import Any, Callable
 
 from fastapi import APIRouter, Body, Depends, FastAPI, File, Form, Header, HTTPException, Query, Request, UploadFile
-from fastapi.responses import JSONResponse
+from fastapi.responses import FileResponse, JSONResponse
 
 from ..redact import mask
 from ..timefmt import parse_timestamp
 from .faults import FaultInjector, FaultMiddleware, FaultSpecError
 from .store import IdempotencyConflict, Store, fingerprint, prefix_of
+from .training.service import RL_NOTE, JobRefused
 from .worker import EMULATED_NOTE, Worker, plan_job
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
@@ -29,9 +32,10 @@ class BackendState:
     """Everything the routes need: store, trainer, faults, accepted keys."""
 
     def __init__(self, store: Store, worker: Worker, injector: FaultInjector, api_keys: list[str],
-                 environment_api_keys: list[str]) -> None:
+                 environment_api_keys: list[str], training: Any = None) -> None:
         self.store = store
         self.worker = worker
+        self.training = training  # a training.service.TrainingService with the torch trainer, else None
         self.injector = injector
         self.api_keys = list(api_keys)
         self.environment_api_keys = list(environment_api_keys)
@@ -159,7 +163,9 @@ def create_app(state: BackendState) -> Any:
 
     @app.get("/health")
     def health() -> dict[str, Any]:
-        return {"ok": True, "service": "synthlaunch-embedded-backend", "emulated": True}
+        trainer = "emulate" if state.training is None else "torch"
+        return {"ok": True, "service": "synthlaunch-embedded-backend", "emulated": state.training is None,
+                "trainer": trainer}
 
     # -- POST /api/rl/verify_task_app ----------------------------------------------------------
 
@@ -187,9 +193,10 @@ def create_app(state: BackendState) -> Any:
             steps, fail_at, seed = plan_job("rl", payload)
             data = payload["data"]
             model = data.get("model") or data.get("base_model") or _config_model(data.get("config"))
+            note = EMULATED_NOTE if state.training is None else RL_NOTE
             job_id = store.insert_job(kind="rl", status="queued", body=payload, model=model,
                                       training_file_id=None, total_steps=steps, fail_at_step=fail_at,
-                                      seed=seed, first_message=EMULATED_NOTE)
+                                      seed=seed, first_message=note)
             state.worker.wake()
             return job_id
 
@@ -216,13 +223,23 @@ def create_app(state: BackendState) -> Any:
                                       "SFT job body")
 
         def create() -> str:
+            if state.training is not None:
+                job = state.training.prepare_sft(payload, str(store.blob_path(row["sha256"])), row["line_count"] or 0)
+                return store.insert_job(kind="sft", status="created", body=payload, model=payload["model"],
+                                        training_file_id=file_id, total_steps=job.total_steps, fail_at_step=None,
+                                        seed="", first_message=job.first_message, trainer="torch",
+                                        trained_model=job.model.trained, first_data=job.first_data,
+                                        job_id=job.job_id)
             steps, fail_at, seed = plan_job("sft", payload, row["first_line"], row["sha256"])
             return store.insert_job(kind="sft", status="created", body=payload, model=payload["model"],
                                     training_file_id=file_id, total_steps=steps, fail_at_step=fail_at,
                                     seed=seed, first_message=EMULATED_NOTE)
 
-        return _idempotent(state, token, idempotency_key, fingerprint("POST", "/api/learning/jobs", payload),
-                           "job", store.get_job, create)
+        try:
+            return _idempotent(state, token, idempotency_key, fingerprint("POST", "/api/learning/jobs", payload),
+                               "job", store.get_job, create)
+        except JobRefused as exc:
+            return _problems_response([(exc.field, exc.message)], "SFT job body")
 
     @api.post("/learning/jobs/{job_id}/start")
     def start_job(job_id: str, payload: Any = Body(None)) -> Any:
@@ -230,9 +247,12 @@ def create_app(state: BackendState) -> Any:
             job = job_or_404(job_id, "learning")
             if job["status"] == "created":
                 store.update_job(job_id, status="queued")
-                store.add_event(job_id, f"{prefix_of(job['type'])}.job.queued", "job queued for emulated training")
+                how = "emulated training" if job.get("emulated", True) else "training"
+                store.add_event(job_id, f"{prefix_of(job['type'])}.job.queued", f"job queued for {how}")
                 store.add_phase(job_id, "queued")
         state.worker.wake()
+        if state.training is not None:
+            state.training.wake()
         return store.get_job(job_id)
 
     # -- jobs: GET /api/{rl|learning}/jobs[/{id}[/events|/metrics|/timeline]], POST …/cancel ---
@@ -266,6 +286,7 @@ def create_app(state: BackendState) -> Any:
 
     for prefix in ("rl", "learning", "orchestration"):
         _add_job_routes(api, prefix, store, job_or_404)
+    _add_checkpoint_routes(api, store, job_or_404)
 
     # -- files: POST /api/files, GET /api/files[/{id}] ------------------------------------------
 
@@ -354,6 +375,43 @@ def _config_model(config: Any) -> str | None:
         if isinstance(table, dict) and isinstance(table.get(key), str):
             return table[key]
     return None
+
+
+def _add_checkpoint_routes(api: APIRouter, store: Store,
+                           job_or_404: Callable[[str, str], dict[str, Any]]) -> None:
+    """Checkpoints of a job and their files, streamed for download (`synthlaunch.download`)."""
+    from .training.artifacts import ArtifactError, checkpoint_file, checkpoint_folder, list_checkpoints, model_files
+
+    def job_dir(job_id: str) -> Any:
+        return store.data_dir / "jobs" / job_id
+
+    def folder_or_404(job_id: str, checkpoint_id: str, adapter_only: bool) -> tuple[Any, str]:
+        job_or_404(job_id, "learning")
+        try:
+            return checkpoint_folder(job_dir(job_id), checkpoint_id, adapter_only=adapter_only)
+        except ArtifactError as exc:
+            raise HTTPException(404, detail=f"job {job_id}: {exc}") from None
+
+    @api.get("/learning/jobs/{job_id}/checkpoints")
+    def checkpoints(job_id: str) -> Any:
+        job = job_or_404(job_id, "learning")
+        items = list_checkpoints(job_dir(job_id), total_steps=job.get("total_steps"),
+                                 fine_tuned_model=job.get("fine_tuned_model"))
+        return {"job_id": job_id, "checkpoints": items, "emulated": job.get("emulated", True)}
+
+    @api.get("/learning/jobs/{job_id}/checkpoints/{checkpoint_id}/files")
+    def checkpoint_files(job_id: str, checkpoint_id: str, adapter_only: bool = False) -> Any:
+        folder, fmt = folder_or_404(job_id, checkpoint_id, adapter_only)
+        return {"job_id": job_id, "checkpoint": checkpoint_id, "format": fmt, "files": model_files(folder)}
+
+    @api.get("/learning/jobs/{job_id}/checkpoints/{checkpoint_id}/files/{path:path}")
+    def checkpoint_download(job_id: str, checkpoint_id: str, path: str, adapter_only: bool = False) -> Any:
+        folder, _ = folder_or_404(job_id, checkpoint_id, adapter_only)
+        try:
+            target = checkpoint_file(folder, path)
+        except ArtifactError as exc:
+            raise HTTPException(404, detail=f"job {job_id} checkpoint {checkpoint_id}: {exc}") from None
+        return FileResponse(target, media_type="application/octet-stream", filename=target.name)
 
 
 def _add_job_routes(api: APIRouter, prefix: str, store: Store,

@@ -19,6 +19,14 @@ from pathlib import Path
 from typing import Any, Sequence
 
 DEFAULT_STEP_SECONDS = 0.2
+TRAINERS = ("emulate", "torch")
+
+
+def default_trainer() -> str:
+    """"torch" when the training dependencies are installed (`synthlaunch[train]`), else "emulate"."""
+    from .training import available
+
+    return "torch" if available() else "emulate"
 
 
 def generate_key(prefix: str) -> str:
@@ -163,14 +171,37 @@ class BackendServer(_ThreadedServer):
     `api_keys` / `environment_api_keys` default to one generated key each. `data_dir` defaults to
     a temporary folder removed on `stop()`. `faults` is a SPEC string (see `faults.py`).
     `file_check_seconds` delays the processing → ready transition of uploads (tests).
+
+    `trainer`: "emulate" (synthetic metrics, the default of this class) or "torch" (SFT jobs train
+    for real, one process each, at most `max_jobs` at once; needs the `train` extra).
+    `model_aliases` ("Qwen/Qwen3-0.6B=synthlaunch/tiny-qwen3" items or a mapping) let a stand-in
+    train for an id whose weights are not here; `model_cache` is where built-in tiny models are built.
     """
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0, data_dir: str | os.PathLike[str] | None = None,
                  api_keys: Sequence[str] | None = None, environment_api_keys: Sequence[str] | None = None,
                  faults: str | None = None, step_seconds: float | None = None,
-                 file_check_seconds: float = 0.0, idempotency_ttl: float | None = None) -> None:
+                 file_check_seconds: float = 0.0, idempotency_ttl: float | None = None,
+                 trainer: str = "emulate", max_jobs: int = 1,
+                 model_aliases: "Sequence[str] | dict[str, str] | None" = None,
+                 model_cache: str | os.PathLike[str] | None = None) -> None:
         super().__init__(host, port)
         from .faults import FaultInjector
+        from .training import missing_packages
+        from .training.models import parse_aliases
+
+        if trainer not in TRAINERS:
+            raise ValueError(f"trainer must be one of {', '.join(TRAINERS)}, got {trainer!r}")
+        if trainer == "torch" and missing_packages():
+            raise ValueError(f"the torch trainer needs {', '.join(missing_packages())}: "
+                             "pip install 'synthlaunch[train]' (or use the emulate trainer)")
+        if isinstance(max_jobs, bool) or not isinstance(max_jobs, int) or max_jobs < 1:
+            raise ValueError(f"max_jobs must be a whole number of at least 1, got {max_jobs!r}")
+        self.trainer = trainer
+        self.max_jobs = max_jobs
+        self.model_aliases = parse_aliases(model_aliases)
+        self.model_cache = Path(model_cache) if model_cache else None
+        self.training: Any = None
 
         self.api_keys = list(api_keys) if api_keys else [generate_key("sk_local")]
         self.environment_api_keys = (list(environment_api_keys) if environment_api_keys
@@ -213,12 +244,22 @@ class BackendServer(_ThreadedServer):
         self.store.expire_idempotency()
         self.worker = Worker(self.store, step_seconds=self.step_seconds,
                              file_check_seconds=self.file_check_seconds)
-        state = BackendState(self.store, self.worker, self.injector, self.api_keys, self.environment_api_keys)
+        if self.trainer == "torch":
+            from .training.service import TrainingService
+
+            self.training = TrainingService(self.store, self.data_dir, max_jobs=self.max_jobs,
+                                            model_aliases=self.model_aliases, model_cache=self.model_cache)
+        state = BackendState(self.store, self.worker, self.injector, self.api_keys, self.environment_api_keys,
+                             training=self.training)
         self.worker.start()
+        if self.training is not None:
+            self.training.start()
         try:
             self._serve_in_thread(create_app(state))
         except BaseException:
             self.worker.stop()
+            if self.training is not None:
+                self.training.stop()
             self.store.close()
             raise
         return self
@@ -229,6 +270,9 @@ class BackendServer(_ThreadedServer):
         if self.worker is not None:
             self.worker.stop()
             self.worker = None
+        if self.training is not None:
+            self.training.stop()  # stops the training processes; a restart resumes their jobs
+            self.training = None
         if self.store is not None:
             self.store.close()
             self.store = None

@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import IO, Any, Iterator
 
 IDEMPOTENCY_TTL = 24 * 3600.0
+#: columns added after the first schema (real training): added to an older database on open
+JOB_COLUMNS_ADDED = {"trainer": "TEXT", "trained_model": "TEXT", "fine_tuned_model": "TEXT"}
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (
@@ -81,6 +83,10 @@ class Store:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
+        have = {r["name"] for r in self.db.execute("PRAGMA table_info(jobs)")}
+        for name, kind in JOB_COLUMNS_ADDED.items():
+            if name not in have:
+                self.db.execute(f"ALTER TABLE jobs ADD COLUMN {name} {kind}")
 
     def close(self) -> None:
         with self.lock:
@@ -203,16 +209,20 @@ class Store:
 
     def insert_job(self, *, kind: str, status: str, body: dict[str, Any], model: str | None,
                    training_file_id: str | None, total_steps: int, fail_at_step: int | None,
-                   seed: str, first_message: str) -> str:
+                   seed: str, first_message: str, trainer: str = "emulate", trained_model: str | None = None,
+                   first_data: dict[str, Any] | None = None, job_id: str | None = None) -> str:
+        """A new job; `trainer` is "emulate" (synthetic metrics) or "torch" (a real training process)."""
         now = time.time()
-        job_id = new_id("job")
+        job_id = job_id or new_id("job")
         with self.tx() as db:
             db.execute("INSERT INTO jobs (id, kind, status, body, model, training_file_id, total_steps, next_step,"
-                       " fail_at_step, seed, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                       " fail_at_step, seed, created_at, updated_at, trainer, trained_model)"
+                       " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                        (job_id, kind, status, json.dumps(body), model, training_file_id, total_steps, 0,
-                        fail_at_step, seed, now, now))
+                        fail_at_step, seed, now, now, trainer, trained_model))
             self.add_event(job_id, f"{prefix_of(kind)}.job.created", first_message,
-                           data={"emulated": True, "total_steps": total_steps})
+                           data={"emulated": trainer == "emulate", "trainer": trainer, "total_steps": total_steps,
+                                 **(first_data or {})})
             self.add_phase(job_id, status)
         return job_id
 
@@ -243,10 +253,17 @@ class Store:
         with self.lock:
             return [job_view(r) for r in self.db.execute(sql, args).fetchall()]
 
-    def active_job_ids(self) -> list[str]:
+    def active_job_ids(self, trainer: str | None = None) -> list[str]:
+        """Queued and running jobs, oldest first; only those of `trainer` ("emulate" or "torch") when given."""
+        sql = "SELECT id FROM jobs WHERE status IN ('queued','running')"
+        args: list[Any] = []
+        if trainer == "emulate":
+            sql += " AND COALESCE(trainer, 'emulate') = 'emulate'"
+        elif trainer:
+            sql += " AND trainer = ?"
+            args.append(trainer)
         with self.lock:
-            return [r["id"] for r in self.db.execute(
-                "SELECT id FROM jobs WHERE status IN ('queued','running') ORDER BY created_at, rowid")]
+            return [r["id"] for r in self.db.execute(sql + " ORDER BY created_at, rowid", args)]
 
     def update_job(self, job_id: str, **fields: Any) -> None:
         fields["updated_at"] = time.time()
@@ -332,8 +349,13 @@ def job_view(row: sqlite3.Row) -> dict[str, Any]:
         "status": row["status"], "model": row["model"], "created_at": iso(row["created_at"]),
         "updated_at": iso(row["updated_at"]), "started_at": iso(row["started_at"]),
         "finished_at": iso(row["finished_at"]), "total_steps": row["total_steps"],
-        "current_step": row["next_step"], "emulated": True,
+        "current_step": row["next_step"], "emulated": (row["trainer"] or "emulate") == "emulate",
+        "trainer": row["trainer"] or "emulate",
     }
+    if row["trained_model"] and row["trained_model"] != row["model"]:
+        view["trained_model"] = row["trained_model"]  # the stand-in that actually trained (model alias)
+    if row["fine_tuned_model"]:
+        view["fine_tuned_model"] = row["fine_tuned_model"]
     if row["training_file_id"]:
         view["training_file_id"] = row["training_file_id"]
     if kind == "sft" and isinstance(body.get("hyperparameters"), dict):

@@ -156,7 +156,7 @@ class Worker:
         self._wake.set()
 
     def _resume_interrupted(self) -> None:
-        for job_id in self.store.active_job_ids():
+        for job_id in self.store.active_job_ids("emulate"):
             row = self.store.job_row(job_id)
             if row is not None and row["status"] == "running":
                 self.store.add_event(
@@ -184,7 +184,7 @@ class Worker:
             if now - seen >= self.file_check_seconds:
                 self._check_file(file_id)
                 self._file_seen.pop(file_id, None)
-        for job_id in self.store.active_job_ids():
+        for job_id in self.store.active_job_ids("emulate"):
             last = self._last_step.get(job_id)
             if last is None or now - last >= self.step_seconds:
                 self._last_step[job_id] = now

@@ -1,0 +1,80 @@
+"""Fixtures for the real-training tests: backends with the torch trainer (skipped without the
+`train` extra), the tiny model built once per test process, helpers to run an SFT job over HTTP."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import pytest
+
+from synthlaunch.local.serve import BackendServer
+from synthlaunch.local.training import missing_packages
+
+from ..helpers import TERMINAL, wait_file_ready, wait_for
+
+DEMO = Path(__file__).resolve().parents[3] / "configs" / "datasets" / "demo.jsonl"
+TINY = "synthlaunch/tiny-qwen3"
+#: hyperparameters under which the tiny model learns the demo set visibly in a few seconds
+FAST_HP = {"n_epochs": 3, "per_device_batch": 4, "gradient_accumulation_steps": 1, "sequence_length": 256,
+           "learning_rate": 3e-3, "warmup_ratio": 0.1}
+
+if missing_packages():  # without the `train` extra these tests are not collected
+    collect_ignore_glob = ["test_*.py"]
+
+
+@pytest.fixture(scope="session")
+def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("models")
+
+
+@pytest.fixture
+def torch_backend(tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> Iterator[Callable[..., BackendServer]]:
+    """A factory of started backends with the torch trainer, stopped at the end of the test."""
+    started: list[BackendServer] = []
+
+    def make(**more: Any) -> BackendServer:
+        more.setdefault("data_dir", tmp_path_factory.mktemp("backend"))
+        server = BackendServer(trainer="torch", model_cache=model_cache,
+                               step_seconds=0.01, **more)
+        server.start()
+        started.append(server)
+        return server
+
+    yield make
+    for server in started:
+        server.stop()
+
+
+def upload(client: Any, path: Path = DEMO) -> str:
+    record = client.upload_file(path)
+    assert wait_file_ready(client, record["id"])["status"] == "ready"
+    return record["id"]
+
+
+def sft_job(client: Any, file_id: str, *, model: str = TINY, hp: dict[str, Any] | None = None,
+            training: dict[str, Any] | None = None, compute: dict[str, Any] | None = None,
+            metadata: dict[str, Any] | None = None, start: bool = True) -> str:
+    """Create (and start) an SFT job the way `inv train` sends it; its id."""
+    effective = {"training": training or {"mode": "full_finetune"}, "compute": compute or {}, "data": {}}
+    body = {"model": model, "training_file_id": file_id, "training_type": "sft_offline",
+            "hyperparameters": {**FAST_HP, **(hp or {})},
+            "metadata": {"effective_config": effective, **(metadata or {})}}
+    job = client.create_sft_job(body, idempotency_key=f"k-{id(body)}-{model}")
+    if start:
+        client.start_sft_job(job["id"])
+    return job["id"]
+
+
+def wait_done(client: Any, job_id: str, timeout: float = 240.0) -> dict[str, Any]:
+    return wait_for(lambda: (j := client.get_job("learning", job_id)) and j["status"] in TERMINAL and j,
+                    timeout=timeout, interval=0.2)
+
+
+def events(client: Any, job_id: str) -> list[dict[str, Any]]:
+    return client.get_events("learning", job_id, limit=1000)
+
+
+def metric(client: Any, job_id: str, name: str) -> list[tuple[int, float]]:
+    points = client.get_metrics("learning", job_id, limit=1000)
+    return [(p["step"], p["value"]) for p in points if p["name"] == name]
