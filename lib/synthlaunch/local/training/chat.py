@@ -8,9 +8,11 @@
   "required" with one tool) appends the template's own tool-call opening for F to the prompt, so the
   model only writes the arguments and the reply is always a call of F; when F takes one required
   string argument, the opening goes on to `{"<arg>": "` and the model writes only the value (a
-  small structured-output constraint). The opening is found by
-  rendering an assistant tool call with a marker as its arguments through the template (so any
-  template that writes string arguments as they are works, e.g. Qwen's and the built-in one).
+  small structured-output constraint); when that argument has an `enum`, sampling is restricted to
+  its values (transformers' `prefix_allowed_tokens_fn`; log-probs stay those of the full softmax).
+  The opening is found by rendering an assistant tool call with a marker as its arguments through
+  the template (so any template that writes string arguments as they are works, e.g. Qwen's and
+  the built-in one).
   Otherwise ("auto") `<tool_call>{"name", "arguments"}</tool_call>` blocks in the text are parsed.
 - Every completion returns the token ids of its prompt and of what was sampled, with the log-probs
   of the sampled tokens (at the sampling temperature): the RL update trains on exactly those tokens.
@@ -79,6 +81,17 @@ def forced_tool(body: dict[str, Any], tools: list[dict[str, Any]] | None) -> str
 def single_string_argument(tools: list[dict[str, Any]] | None, name: str) -> str | None:
     """The argument name when the tool `name` takes exactly one required argument, a string
     (e.g. `submit_answer(answer: str)`), else None."""
+    found = _single_string(tools, name)
+    return found[0] if found else None
+
+
+def string_enum(tools: list[dict[str, Any]] | None, name: str) -> list[str] | None:
+    """The allowed values of that single string argument when its schema has an `enum`."""
+    found = _single_string(tools, name)
+    return found[1] if found else None
+
+
+def _single_string(tools: list[dict[str, Any]] | None, name: str) -> tuple[str, list[str] | None] | None:
     for tool in tools or []:
         fn: dict[str, Any] = tool["function"] if isinstance(tool.get("function"), dict) else tool
         if fn.get("name") != name:
@@ -89,7 +102,9 @@ def single_string_argument(tools: list[dict[str, Any]] | None, name: str) -> str
         if isinstance(required, list) and len(required) == 1 and set(props) == set(required):
             prop = props.get(required[0])
             if isinstance(prop, dict) and prop.get("type") == "string" and isinstance(required[0], str):
-                return required[0]
+                enum = prop.get("enum")
+                values = [v for v in enum if isinstance(v, str)] if isinstance(enum, list) else []
+                return required[0], values or None
     return None
 
 
@@ -208,6 +223,7 @@ class ChatModel:
             prompt = self.render(messages, tools)
             prefix = self.tool_prefix(messages, tools, forced) if forced else ""
             key = single_string_argument(tools, forced) if forced else None
+            enum = string_enum(tools, forced) if forced else None
             if key is not None:  # constrained: the model writes only the string value
                 prefix += "{" + json.dumps(key) + ': "'
         except Exception as exc:  # jinja errors: the messages do not fit the template
@@ -216,8 +232,13 @@ class ChatModel:
         room = self.max_positions - len(ids)
         if room < 1:
             raise ChatError(f"the prompt has {len(ids)} tokens; this model takes at most {self.max_positions}")
+        allowed = None
+        if enum:  # each allowed value, its closing quote, then the end of the turn
+            allowed = [list(self.tokenizer(json.dumps(v)[1:], add_special_tokens=False)["input_ids"])
+                       + [self.stop_ids[-1]] for v in enum]
         return Request(body, list(ids), prefix, forced, bool(tools) and body.get("tool_choice") != "none",
-                       temperature, top_p, min(max_tokens, room), key)
+                       temperature, top_p, min(max_tokens, room, max(map(len, allowed)) if allowed else room), key,
+                       allowed)
 
     def generate(self, batch: list["Request"]) -> list[tuple[list[int], list[float]]]:
         """Sample the completions of requests sharing temperature and top_p, in one batched `generate`
@@ -238,6 +259,18 @@ class ChatModel:
                                   "return_dict_in_generate": True}
         if sample:
             kwargs.update(temperature=first.temperature, top_p=first.top_p, top_k=0)
+        if any(r.allowed for r in batch):
+            everything = list(range(int(self.model.config.vocab_size)))
+
+            def allowed_next(row: int, seq: Any) -> list[int]:
+                options = batch[row].allowed
+                if not options:
+                    return everything
+                written = seq[width:].tolist()
+                nxt = {o[len(written)] for o in options if len(o) > len(written) and o[:len(written)] == written}
+                return sorted(nxt) or list(self.stop_ids)
+
+            kwargs["prefix_allowed_tokens_fn"] = allowed_next
         with self.lock, torch.no_grad():
             device = next(self.model.parameters()).device
             out = self.model.generate(input_ids=ids.to(device), attention_mask=mask.to(device), **kwargs)
@@ -295,6 +328,7 @@ class Request:
     top_p: float
     max_new: int
     string_key: str | None = None
+    allowed: list[list[int]] | None = None  # token sequences the completion must be one of (an enum)
     result: Any = None
     error: BaseException | None = None
     done: threading.Event = field(default_factory=threading.Event)

@@ -6,8 +6,10 @@
 - Loss on the sampled tokens only (the prompt, including a forced tool-call opening, is context):
   `grpo`: per-token ratio π/π_old, PPO clip, mean over each sequence's tokens, then over sequences;
   `gspo`: one sequence-level ratio exp(mean log π/π_old) per sequence, clipped (GSPO's ranges).
-  π_old is the sampler's log-prob, so a policy served a few updates late (weight_sync_interval > 1)
-  is corrected by the ratio. No reference model (no KL term): the embedded backend places none.
+  π_old is the policy at the start of the iteration's update (recomputed, so the first step's ratio
+  is exactly 1 and later minibatches are clipped); with weight_sync_interval k > 1 the samples come
+  from weights up to k−1 updates older, and that staleness is not corrected (say so in the docs).
+  No reference model (no KL term): the embedded backend places none.
 `advantages` is plain Python; `policy_loss` imports torch when called.
 """
 
@@ -30,10 +32,8 @@ def advantages(rewards: Sequence[float], eps: float = 1e-4) -> list[float]:
     return [(r - mean) / (std + eps) for r in rewards]
 
 
-def policy_loss(model: Any, batch: list[dict[str, Any]], *, variety: str, clip: tuple[float, float],
-                pad_id: int) -> Any:
-    """The loss of one minibatch; each item has prompt_ids, completion_ids, logprobs (old),
-    temperature, advantage."""
+def sequence_logprobs(model: Any, batch: list[dict[str, Any]], *, pad_id: int) -> list[Any]:
+    """Per item, the log-probs (at its sampling temperature) of its completion tokens under `model`."""
     import torch
 
     device = next(model.parameters()).device
@@ -45,24 +45,32 @@ def policy_loss(model: Any, batch: list[dict[str, Any]], *, variety: str, clip: 
         ids[row, :len(seq)] = torch.tensor(seq)
         mask[row, :len(seq)] = 1
     logits = model(input_ids=ids.to(device), attention_mask=mask.to(device)).logits.float()
-    low, high = clip
-    losses = []
+    found = []
     for row, item in enumerate(batch):
         start, count = len(item["prompt_ids"]), len(item["completion_ids"])
-        if count == 0:
-            continue
         step_logits = logits[row, start - 1:start - 1 + count] / float(item["temperature"])
-        targets = torch.tensor(item["completion_ids"], device=device)
-        new = torch.log_softmax(step_logits, dim=-1).gather(1, targets[:, None])[:, 0]
-        old = torch.tensor(item["logprobs"], device=device, dtype=new.dtype)
-        adv = float(item["advantage"])
+        targets = torch.tensor(item["completion_ids"], device=device, dtype=torch.long)
+        found.append(torch.log_softmax(step_logits, dim=-1).gather(1, targets[:, None])[:, 0])
+    return found
+
+
+def policy_loss(new: list[Any], old: list[Any], advantages: list[float], *, variety: str,
+                clip: tuple[float, float]) -> Any:
+    """The clipped surrogate loss of a minibatch: `new` log-probs (with grad), `old` (π_old, the
+    policy at the start of this iteration's update), one advantage per sequence."""
+    import torch
+
+    low, high = clip
+    losses = []
+    for lp, lp_old, adv in zip(new, old, advantages, strict=True):
+        if lp.numel() == 0:
+            continue
         if variety == "gspo":
-            ratio = torch.exp((new - old).mean())
+            ratio = torch.exp((lp - lp_old).mean())
             losses.append(-torch.minimum(ratio * adv, torch.clamp(ratio, 1 - low, 1 + high) * adv))
         else:
-            ratio = torch.exp(new - old)
-            surrogate = torch.minimum(ratio * adv, torch.clamp(ratio, 1 - low, 1 + high) * adv)
-            losses.append(-surrogate.mean())
+            ratio = torch.exp(lp - lp_old)
+            losses.append(-torch.minimum(ratio * adv, torch.clamp(ratio, 1 - low, 1 + high) * adv).mean())
     if not losses:
         return None
     return torch.stack(losses).mean()

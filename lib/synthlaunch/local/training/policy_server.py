@@ -52,7 +52,10 @@ class PolicyServer:
                 status, obj = server.handle(self.path, raw)
                 self._send(status, obj)
 
-        self.httpd = ThreadingHTTPServer((host, 0), Handler)
+        class Server(ThreadingHTTPServer):
+            request_queue_size = 256  # every concurrent episode may connect at once (default 5)
+
+        self.httpd = Server((host, 0), Handler)
         self.httpd.daemon_threads = True
         self.url = f"http://{host}:{self.httpd.server_address[1]}"
         self._thread = threading.Thread(target=self.httpd.serve_forever, name="synthlaunch-policy", daemon=True)

@@ -66,7 +66,7 @@ def train(spec: TrainSpec, reporter: Reporter) -> None:
 
     from .chat import ChatModel
     from .export import save_final
-    from .grpo import CLIP, advantages, policy_loss
+    from .grpo import CLIP, advantages, policy_loss, sequence_logprobs
     from .policy_server import PolicyServer
     from .rollouts import RolloutSettings, run_episodes
 
@@ -98,8 +98,9 @@ def train(spec: TrainSpec, reporter: Reporter) -> None:
         timeout_s=float(rl["timeout_s"]))
     groups = int(rl["episodes_per_batch"]) // int(rl["group_size"])
     clip = tuple(rl["clip"]) if rl.get("clip") else CLIP[rl["variety"]]
-    reporter.send("started", total_steps=total, resumed_step=0, epochs=rl["num_epochs"], world_size=1)
-    reporter.event("rl.train.started",
+    reporter.send("started", total_steps=total, resumed_step=0, epochs=rl["num_epochs"], world_size=1,
+                  message=f"training {total} RL iteration(s) over {rl['num_epochs']} epoch(s)")
+    reporter.event("rl.train.plan",
                    f"{total} iteration(s) ({rl['num_epochs']} epoch(s) × {rl['iterations_per_epoch']}): "
                    f"{groups} seed(s) × {rl['group_size']} episodes per iteration, at most {rl['max_concurrent']} "
                    f"at once, against {rl['task_url']}", total_iterations=total, groups=groups,
@@ -167,11 +168,16 @@ def train(spec: TrainSpec, reporter: Reporter) -> None:
         losses: list[float] = []
         model.train()
         per_step = int(rl["batch_size"])
+        pad_id = int(tokenizer.pad_token_id or 0)
         with lock:
-            for start in range(0, len(batch_groups), per_step):
-                minibatch = [item for grp in batch_groups[start:start + per_step] for item in grp]
-                loss = policy_loss(model, minibatch, variety=rl["variety"], clip=clip,
-                                   pad_id=int(tokenizer.pad_token_id or 0))
+            minibatches = [[item for grp in batch_groups[start:start + per_step] for item in grp]
+                           for start in range(0, len(batch_groups), per_step)]
+            with torch.no_grad():  # π_old: the policy before this iteration's first step
+                olds = [sequence_logprobs(model, mb, pad_id=pad_id) for mb in minibatches]
+            for minibatch, old in zip(minibatches, olds, strict=True):
+                new = sequence_logprobs(model, minibatch, pad_id=pad_id)
+                loss = policy_loss(new, old, [item["advantage"] for item in minibatch], variety=rl["variety"],
+                                   clip=clip)
                 if loss is None:
                     continue
                 optimizer.zero_grad()

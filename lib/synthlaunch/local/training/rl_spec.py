@@ -6,7 +6,8 @@ Config → settings (docs/rollout-contract.md, "What the backend implements"):
   ("lora" → LoRA, else full), `[lora]` r/alpha/dropout;
 - `[algorithm].variety` "gspo" → sequence-level ratio, anything else → GRPO;
 - `[training]` `num_epochs` × `iterations_per_epoch` iterations, `group_size` (≥ 2) episodes per seed,
-  `batch_size` groups per optimizer step, `learning_rate`, `weight_sync_interval`, `clip_epsilon`;
+  `batch_size` groups per optimizer step, `learning_rate`, `weight_sync_interval`, `clip_epsilon`,
+  `seed` (torch's, for sampling and the update; default 42);
 - `[rollout]` `episodes_per_batch` (default group_size × batch_size), `max_concurrent_rollouts`,
   `max_turns`, `policy_config` (temperature, top_p, max_tokens → the task app's `policy.config`),
   `env_name`, `policy_name`, `env_config`, `seed_start`, `timeout_s` (per /rollout, default 600);
@@ -88,7 +89,7 @@ def build_rl_spec(body: Mapping[str, Any], *, job_id: str, model_path: str, mode
     policy_config = _table(rollout, "policy_config") or _table(config, "policy", "config")
     seeds = evaluation.get("seeds")
     every = evaluation.get("every_n_iters")
-    rl = {
+    rl: dict[str, Any] = {
         "task_url": str(data.get("endpoint_base_url") or "").rstrip("/"),
         "variety": variety,
         "num_epochs": _int(training, "num_epochs", 1, "training"),
@@ -119,6 +120,7 @@ def build_rl_spec(body: Mapping[str, Any], *, job_id: str, model_path: str, mode
         n_epochs=int(rl["num_epochs"]), learning_rate=_float(training, "learning_rate", 1e-5, "training"),
         lora=lora, lora_r=_int(lora_t, "r", 8, "lora"), lora_alpha=int(lora_t.get("alpha", 16)),
         lora_dropout=float(lora_t.get("dropout", 0.05)), world_size=1,
+        seed=_int(training, "seed", 42, "training", low=0),
         crash_at_step=drills.get("crash_at_step") if isinstance(drills.get("crash_at_step"), int) else None,
         fail_at_step=drills.get("fail_at_step") if isinstance(drills.get("fail_at_step"), int) else None,
         extra={"kind": "rl", "rl": rl})

@@ -313,8 +313,9 @@ class TorchRunner:
                     store.update_job(run.job_id, total_steps=int(record["total_steps"]))
                     resumed = int(record.get("resumed_step") or 0)
                     store.add_event(run.job_id, f"{p}.train.started",
-                                    f"training {record['total_steps']} optimizer step(s) over {record['epochs']} "
-                                    f"epoch(s)" + (f", resumed at step {resumed}" if resumed else ""),
+                                    str(record.get("message") or
+                                        f"training {record['total_steps']} optimizer step(s) over {record['epochs']} "
+                                        f"epoch(s)" + (f", resumed at step {resumed}" if resumed else "")),
                                     data={k: v for k, v in record.items() if k != "type"})
                 elif kind == "event":
                     store.add_event(run.job_id, str(record["event"]), str(record["message"]),
