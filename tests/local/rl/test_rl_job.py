@@ -17,7 +17,7 @@ from synthlaunch.local.serve import TaskAppServer
 from ..helpers import TERMINAL, wait_file_ready, wait_for
 from .conftest import TINY, rl_config, rl_job_body, wait_rl
 
-pytestmark = pytest.mark.training
+pytestmark = [pytest.mark.training, pytest.mark.timeout(900)]
 DEMO = Path(__file__).resolve().parents[3] / "configs" / "datasets" / "demo.jsonl"
 SFT_HP = {"n_epochs": 3, "per_device_batch": 8, "gradient_accumulation_steps": 1, "sequence_length": 512,
           "learning_rate": 1e-2, "warmup_ratio": 0.1}

@@ -13,7 +13,7 @@ from ..helpers import wait_for
 from .conftest import rl_config, rl_job_body, wait_rl
 from .stubs import Stub, hostile_rollout, math_app_rollout
 
-pytestmark = pytest.mark.training
+pytestmark = [pytest.mark.training, pytest.mark.timeout(900)]
 
 
 def events(client: Any, job_id: str) -> list[dict[str, Any]]:
