@@ -87,3 +87,19 @@ def test_auto_mode_parses_the_template_tool_call_format() -> None:
     content, calls = parse_tool_calls(text)
     assert content == "thinking" and calls == [{"name": "submit_answer", "arguments": '{"answer": "blue"}'}]
     assert parse_tool_calls("<tool_call>not json</tool_call>")[1] == []
+
+
+def test_an_enum_argument_is_sampled_from_its_values(server: PolicyServer) -> None:
+    tools = [{"type": "function", "function": {"name": "pick", "parameters": {
+        "type": "object", "properties": {"choice": {"type": "string", "enum": ["red", "12"]}},
+        "required": ["choice"]}}}]
+    server.open("trace_d")
+    try:
+        body = {"messages": [{"role": "user", "content": "pick"}], "tools": tools, "temperature": 1.0,
+                "tool_choice": {"type": "function", "function": {"name": "pick"}}, "max_tokens": 16}
+        values = {json.loads(ask(server, "trace_d", body).json()["choices"][0]["message"]["tool_calls"][0]
+                             ["function"]["arguments"])["choice"] for _ in range(6)}
+    finally:
+        records = server.close("trace_d")
+    assert values <= {"red", "12"}  # a random model, constrained to the enum
+    assert all(len(r.completion_ids) <= 5 for r in records)  # the value, its quote, the end of the turn
