@@ -282,7 +282,7 @@ def local_backend(c, host="127.0.0.1", port=None, data_dir=None, api_key=None, e
 })
 @with_exit_codes(EXIT_OK, EXIT_INVALID_INPUT)
 def local_task_app(c, host="127.0.0.1", port=None, environment_api_key=None):
-    """Run the demo RL task app (/health, /task_info guarded by X-API-Key). Ctrl-C stops it."""
+    """Run the demo RL task app (/health, /task_info, /rollout guarded by X-API-Key). Ctrl-C stops it."""
     from .commands.local import serve_task_app
 
     _run(serve_task_app, host=host, port=8001 if port is None else port,

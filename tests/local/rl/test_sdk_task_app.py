@@ -1,7 +1,8 @@
 """RL jobs on the embedded backend (torch trainer, built-in tiny model) against stub task apps over
 HTTP: one written like the synth-ai SDK's math app works unchanged (it calls the policy with no key
-and forces a named tool call), identical rewards say "no gradient", a task app failing some episodes
-shows them in an event, and one failing all of them fails the job with the reason."""
+and forces a named tool call; the job trains LoRA), identical rewards say "no gradient", a task app
+failing some episodes shows them in an event, and one failing all of them fails the job with the
+reason."""
 
 from __future__ import annotations
 
@@ -27,16 +28,17 @@ def test_an_sdk_style_math_app_with_a_forced_tool_works_unchanged(torch_backend:
         client = backend.client()
         config = rl_config(stub.url, iterations=1, seeds=1)
         config["evaluation"]["every_n_iters"] = 0  # no evaluation here
+        config["model"]["trainer_mode"] = "lora"  # and LoRA (peft) for the update
         job = client.create_rl_job(rl_job_body(stub.url, config), idempotency_key="sdk-math")
         done = wait_rl(client, job["id"])
     finally:
         stub.stop()
     assert done["status"] == "succeeded", done.get("error")
+    (final,) = [c for c in client.list_checkpoints(job["id"]) if c["id"] == "final"]
+    assert final["adapter"] is True and final["fine_tuned_model"] == done["fine_tuned_model"]
     rollouts = [c for c in stub.calls if c["path"] == "/rollout"]
     assert len(rollouts) == 4 and all(c["body"]["mode"] == "rl" for c in rollouts)
     # the policy answered every call with a math_submit call (the forced tool), reached without a key
-    statuses = {c["body"]["run_id"]: None for c in rollouts}
-    assert statuses
     seen = events(client, job["id"])
     (rollout_event,) = [e for e in seen if e["type"] == "rl.rollouts"]
     assert rollout_event["data"]["ok"] == 4 and rollout_event["data"]["completions"] == 4
