@@ -256,6 +256,9 @@ def create_app(state: BackendState) -> Any:
     def start_job(job_id: str, payload: Any = Body(None)) -> Any:
         with store.tx():
             job = job_or_404(job_id, "learning")
+            if job["status"] == "created" and job.get("trainer") == "torch" and state.training is None:
+                return _error(409, f"job {job_id} trains for real but this backend runs the emulate trainer; "
+                                   "restart it with the torch trainer to start the job")
             if job["status"] == "created":
                 store.update_job(job_id, status="queued")
                 how = "emulated training" if job.get("emulated", True) else "training"

@@ -250,6 +250,7 @@ class BackendServer(_ThreadedServer):
             self.training = TrainingService(self.store, self.data_dir, max_jobs=self.max_jobs,
                                             model_aliases=self.model_aliases, model_cache=self.model_cache,
                                             environment_api_keys=self.environment_api_keys)
+        self.worker.real_training = self.training is not None
         state = BackendState(self.store, self.worker, self.injector, self.api_keys, self.environment_api_keys,
                              training=self.training)
         self.worker.start()

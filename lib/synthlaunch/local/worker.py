@@ -137,6 +137,8 @@ class Worker:
         self._last_step: dict[str, float] = {}
         self._file_seen: dict[str, float] = {}
         self._thread: threading.Thread | None = None
+        #: set by the backend when a torch trainer runs next to this one (it resumes the real jobs)
+        self.real_training = False
 
     def start(self) -> None:
         self._resume_interrupted()
@@ -156,6 +158,13 @@ class Worker:
         self._wake.set()
 
     def _resume_interrupted(self) -> None:
+        for job_id in self.store.active_job_ids("torch"):
+            row = self.store.job_row(job_id)
+            if row is not None and not self.real_training:
+                reason = ("the embedded backend restarted with the emulate trainer; this job trains for real and "
+                          "needs the torch trainer (restart the backend with it to resume)")
+                self.store.finish_job(job_id, "failed", event_type=f"{prefix_of(row['kind'])}.job.failed",
+                                      message=reason, level="error", data={"reason": reason}, error=reason)
         for job_id in self.store.active_job_ids("emulate"):
             row = self.store.job_row(job_id)
             if row is not None and row["status"] == "running":

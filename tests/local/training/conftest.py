@@ -54,9 +54,11 @@ def upload(client: Any, path: Path = DEMO) -> str:
 
 def sft_job(client: Any, file_id: str, *, model: str = TINY, hp: dict[str, Any] | None = None,
             training: dict[str, Any] | None = None, compute: dict[str, Any] | None = None,
-            metadata: dict[str, Any] | None = None, start: bool = True) -> str:
+            metadata: dict[str, Any] | None = None, validation_file: str | None = None,
+            start: bool = True) -> str:
     """Create (and start) an SFT job the way `inv train` sends it; its id."""
-    effective = {"training": training or {"mode": "full_finetune"}, "compute": compute or {}, "data": {}}
+    data = {"validation_files": [validation_file]} if validation_file else {}
+    effective = {"training": training or {"mode": "full_finetune"}, "compute": compute or {}, "data": data}
     body = {"model": model, "training_file_id": file_id, "training_type": "sft_offline",
             "hyperparameters": {**FAST_HP, **(hp or {})},
             "metadata": {"effective_config": effective, **(metadata or {})}}

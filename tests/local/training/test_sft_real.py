@@ -11,7 +11,7 @@ import pytest
 
 from synthlaunch.download import download_model
 
-from .conftest import TINY, events, metric, sft_job, upload, wait_done
+from .conftest import DEMO, TINY, events, metric, sft_job, upload, wait_done
 
 pytestmark = pytest.mark.training
 
@@ -105,11 +105,16 @@ def test_lora_job_continues_from_the_fine_tuned_model(trained: Any, tmp_path: Pa
 
     _, client, job = trained
     file_id = client.list_files()[0]["id"]
+    rows = DEMO.read_text(encoding="utf-8").splitlines()[:4]
+    (tmp_path / "val.jsonl").write_text("\n".join(rows) + "\n", encoding="utf-8")
     lora_id = sft_job(client, file_id, model=job["fine_tuned_model"], hp={"n_epochs": 1},
-                      training={"mode": "lora"})
+                      training={"mode": "lora"}, validation_file=upload(client, tmp_path / "val.jsonl"))
     lora = wait_done(client, lora_id)
     assert lora["status"] == "succeeded", lora.get("error")
+    assert lora["fine_tuned_model"] == f"ft:Qwen/Qwen3-0.6B:{lora_id}"
     assert "LoRA" in events(client, lora_id)[0]["message"]
+    assert len(metric(client, lora_id, "val.loss")) == 1  # the uploaded validation file, once per epoch
+    assert lora["total_steps"] == 10  # all 40 rows train: nothing held out when a validation file is given
     final = client.list_checkpoints(lora_id)[-1]
     assert final["id"] == "final" and final["format"] == "merged" and final["adapter"] is True
     merged = download_model(client, lora_id, tmp_path / "merged")
@@ -119,3 +124,22 @@ def test_lora_job_continues_from_the_fine_tuned_model(trained: Any, tmp_path: Pa
     assert adapter.format == "adapter" and "adapter_config.json" in adapter.files
     base = AutoModelForCausalLM.from_pretrained(tmp_path / "merged")
     PeftModel.from_pretrained(base, tmp_path / "adapter")
+
+
+def test_run_download_command_writes_the_folder(trained: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """`inv download JOB_ID --to DIR` (its body, `commands.download.run_download`)."""
+    from synthlaunch.commands.download import run_download
+    from synthlaunch.errors import SynthlaunchError
+    from synthlaunch.render.console import Output
+
+    server, _, job = trained
+    monkeypatch.setenv("SYNTH_API_KEY", server.api_key)
+    out = Output(no_input=True)
+    assert run_download(out, job_id=job["id"], to=str(tmp_path / "dl"), backend=server.root) == 0
+    assert (tmp_path / "dl" / "model.safetensors").is_file() and (tmp_path / "dl" / "tokenizer.json").is_file()
+    shown = capsys.readouterr()
+    assert "written to" in shown.out and server.api_key not in shown.out + shown.err
+    with pytest.raises(SynthlaunchError, match="no LoRA adapter"):
+        run_download(out, job_id=job["id"], to=str(tmp_path / "ad"), adapter_only=True, backend=server.root)
+    assert not (tmp_path / "ad").exists()

@@ -26,6 +26,8 @@ class ReportCallback(TrainerCallback):
 
     def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         self._last_time = time.monotonic()
+        if state.global_step == 0:
+            self._last_tokens = 0.0  # TRL counts tokens from 0: step 0 gets a rate too
         self.reporter.send("started", total_steps=state.max_steps, resumed_step=state.global_step,
                            epochs=args.num_train_epochs, world_size=args.world_size)
 

@@ -1,7 +1,8 @@
 """The training process's reports: one JSON object per line appended to a file the backend tails.
 
 A file (not a pipe) so that every process of a `torchrun` group can be started the same way and
-a restarted backend can still read what was written. Only rank 0 writes. Records:
+a restarted backend can still read what was written. Only rank 0 writes. Every record carries
+`t` (UNIX time of writing). Records:
 `{"type": "started", "total_steps", "resumed_step"}`, `{"type": "metric", "name", "step", "value"}`,
 `{"type": "progress", "step", "total_steps"}`, `{"type": "event", "event", "message", "data"}`,
 `{"type": "checkpoint", "step", "path"}`, `{"type": "done", ...}`, `{"type": "error", "message"}`.
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -26,7 +28,7 @@ class Reporter:
     def send(self, type_: str, **fields: Any) -> None:
         if self._fh is None:
             return
-        self._fh.write(json.dumps({"type": type_, **fields}, default=str) + "\n")
+        self._fh.write(json.dumps({"type": type_, "t": round(time.time(), 6), **fields}, default=str) + "\n")
         self._fh.flush()
 
     def metric(self, name: str, step: int, value: float) -> None:

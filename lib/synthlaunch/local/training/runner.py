@@ -4,8 +4,9 @@ A background thread starts queued jobs (at most `max_jobs` at once) as
 `python -m synthlaunch.local.training.child SPEC` (under `torch.distributed.run` when the job
 asks for more than one process), copies each process's reports into the store, stops the process
 of a job that was cancelled or failed (SIGTERM to its process group, SIGKILL after a grace
-period), and ends the job when its process exits: `succeeded` with `fine_tuned_model` after a
-`done` report, else `failed` with the reason. On start it resumes jobs a previous backend left
+period), and ends the job: `succeeded` with `fine_tuned_model` on the process's `done` report
+(sent after the final model is saved; the process is then left to exit), `failed` with the
+reason when the process exits without one. On start it resumes jobs a previous backend left
 running, from their last checkpoint (or from step 0, saying so).
 """
 
@@ -24,7 +25,7 @@ from typing import IO, Any
 
 from ..store import Store, prefix_of
 from .artifacts import latest_checkpoint
-from .models import fine_tuned_id
+from .models import fine_tuned_id, split_fine_tuned
 from .report import ReportTail
 from .spec import TrainSpec
 
@@ -33,6 +34,8 @@ CHILD_MODULE = "synthlaunch.local.training.child"
 RL_CHILD_MODULE = "synthlaunch.local.training.rl_child"
 KEYS_VARIABLE = "SYNTHLAUNCH_ENVIRONMENT_API_KEYS"  # the environment keys an RL process sends to task apps
 ACTIVE = ("queued", "running")
+#: seconds a process that reported `done` may take to exit before it is stopped
+EXIT_GRACE_SECONDS = 30.0
 
 
 @dataclass
@@ -44,6 +47,7 @@ class Running:
     log_path: Path
     error: str | None = None
     done: dict[str, Any] | None = None
+    done_at: float | None = None
     stop_sent_at: float | None = None
     inference_url: str | None = None  # RL: the training process's policy server
 
@@ -194,7 +198,11 @@ class TorchRunner:
             return
         p = prefix_of(row["kind"])
         job_dir = self.job_dir(job_id)
-        spec = TrainSpec.load(job_dir / "spec.json")
+        try:
+            spec = TrainSpec.load(job_dir / "spec.json")
+        except (OSError, ValueError, TypeError) as exc:
+            self._fail(job_id, f"cannot read the job's training spec ({job_dir / 'spec.json'}): {exc}")
+            return
         rl = spec.extra.get("kind") == "rl"
         if rl:
             if self.public_url is None:
@@ -249,21 +257,19 @@ class TorchRunner:
         self._apply_reports(run)
         row = store.job_row(run.job_id)
         if row is None or row["status"] not in ACTIVE:
-            if exit_code is None:  # cancelled or failed from outside: stop the process
-                if run.stop_sent_at is None:
-                    run.stop_sent_at = time.monotonic()
-                    self._signal(run, signal.SIGTERM)
-                elif time.monotonic() - run.stop_sent_at > self.stop_grace_seconds:
-                    self._signal(run, signal.SIGKILL)
-                return
-            self._forget(run)
+            if exit_code is not None:
+                self._forget(run)
+            elif run.done_at is not None and time.monotonic() - run.done_at <= EXIT_GRACE_SECONDS:
+                pass  # succeeded (final model saved): let the process exit on its own
+            elif run.stop_sent_at is None:  # cancelled or failed from outside, or stuck after `done`
+                run.stop_sent_at = time.monotonic()
+                self._signal(run, signal.SIGTERM)
+            elif time.monotonic() - run.stop_sent_at > self.stop_grace_seconds:
+                self._signal(run, signal.SIGKILL)
             return
         if exit_code is None:
             return
         self._forget(run)
-        if exit_code == 0 and run.done is not None:
-            self._succeed(run.job_id, run.done)
-            return
         if run.error:
             reason = f"training failed: {run.error}"
         elif exit_code < 0:
@@ -287,7 +293,9 @@ class TorchRunner:
                 run.error = str(record.get("message"))
                 continue
             if kind == "done":
-                run.done = record
+                # the final model is saved: the job has succeeded, whatever the process's exit takes
+                run.done, run.done_at = record, time.monotonic()
+                self._succeed(run.job_id, record)
                 continue
             if kind == "inference":
                 run.inference_url = str(record.get("url"))
@@ -331,7 +339,8 @@ class TorchRunner:
             row = store.job_row(job_id)
             if row is None or row["status"] != "running":
                 return
-            fine_tuned = fine_tuned_id(row["model"], job_id, kind=row["kind"])
+            base = split_fine_tuned(row["model"])  # continuing from ft:<base>:<job> keeps <base>
+            fine_tuned = fine_tuned_id(base[0] if base else row["model"], job_id, kind=row["kind"])
             loss = done.get("final_loss")
             store.update_job(job_id, fine_tuned_model=fine_tuned, next_step=int(done.get("steps") or 0))
             store.finish_job(job_id, "succeeded", event_type=f"{prefix_of(row['kind'])}.job.completed",
