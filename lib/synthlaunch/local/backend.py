@@ -404,6 +404,14 @@ def _add_inference_routes(app: Any, state: BackendState) -> None:
         except ValueError:
             return _error(502, f"the training process of job {job_id} answered something that is not JSON")
 
+    @app.get("/rl/jobs/{job_id}/inference")
+    def inference_ready(job_id: str) -> Any:
+        """200 once the backend proxies this job's policy (the training process waits for it)."""
+        target = state.training.runner.inference_target(job_id) if state.training is not None else None
+        if target is None:
+            return _error(503, f"job {job_id} has no policy being served yet")
+        return {"ready": True, "job_id": job_id}
+
     @app.post("/rl/jobs/{job_id}/inference/{cid}/v1/chat/completions")
     def chat_completions(job_id: str, cid: str, payload: Any = Body(None)) -> Any:
         return forward(job_id, cid, payload)

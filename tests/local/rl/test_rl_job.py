@@ -73,6 +73,8 @@ def test_rl_job_against_the_demo_task_app(torch_backend: Callable[..., Any], tmp
     assert [s for n, s in names if n == "train.loss"] == [0, 1]
     assert [s for n, s in names if n == "eval.reward"] == [0, 2]
     assert all(-1.0 <= p["value"] <= 1.0 for p in metrics if p["name"].endswith("reward"))
+    # the policy answered every call (no inference failure, which the task app would score -1)
+    assert all(p["value"] > -1.0 for p in metrics if p["name"].endswith("reward"))
 
     target = tmp_path / "rl-model"
     download_model(client, job["id"], target)

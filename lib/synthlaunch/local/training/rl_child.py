@@ -61,6 +61,24 @@ def _summary(episodes: list[Any]) -> tuple[list[Any], list[Any], str]:
     return ok, failed, why
 
 
+def wait_until_proxied(inference_base: str, timeout: float = 60.0) -> None:
+    """Wait until the backend proxies this process's policy server (it reads the `inference` report
+    on its next tick); a task app calling earlier would get a 503 and score "no tool call"."""
+    import requests
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if requests.get(inference_base, timeout=5).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the backend did not start proxying the policy within {timeout:g} s "
+                               f"({inference_base})")
+        time.sleep(0.05)
+
+
 def train(spec: TrainSpec, reporter: Reporter) -> None:
     import torch
 
@@ -96,6 +114,7 @@ def train(spec: TrainSpec, reporter: Reporter) -> None:
         policy_config=dict(rl["policy_config"]), env_name=rl.get("env_name"), policy_name=rl.get("policy_name"),
         env_config=dict(rl["env_config"]), max_turns=int(rl["max_turns"]), max_concurrent=int(rl["max_concurrent"]),
         timeout_s=float(rl["timeout_s"]))
+    wait_until_proxied(settings.inference_base)
     groups = int(rl["episodes_per_batch"]) // int(rl["group_size"])
     clip = tuple(rl["clip"]) if rl.get("clip") else CLIP[rl["variety"]]
     reporter.send("started", total_steps=total, resumed_step=0, epochs=rl["num_epochs"], world_size=1,
