@@ -78,3 +78,23 @@ def test_failing_episodes_show_in_events_and_all_failing_fails_the_job(torch_bac
     assert failed["status"] == "failed"
     assert "all 4 episode(s) failed" in failed["error"] and "HTTP 500" in failed["error"]
     wait_for(lambda: backend.client().get_job("rl", second["id"])["status"] == "failed")
+
+
+def test_identical_rewards_give_no_gradient_and_say_so(torch_backend: Callable[..., Any], tmp_path: Any) -> None:
+    backend = torch_backend()
+    stub = Stub(hostile_rollout("ok"), keys=[backend.environment_api_key])  # every episode scores 0.5
+    try:
+        client = backend.client()
+        config = rl_config(stub.url, iterations=1, seeds=2)
+        config["evaluation"]["every_n_iters"] = 0
+        job = client.create_rl_job(rl_job_body(stub.url, config), idempotency_key="flat")
+        done = wait_rl(client, job["id"])
+    finally:
+        stub.stop()
+    assert done["status"] == "succeeded", done.get("error")
+    seen = events(client, job["id"])
+    (flat,) = [e for e in seen if e["type"] == "rl.group.no_gradient"]
+    assert flat["data"]["seeds"] == [0, 1] and "no gradient" in flat["message"]
+    assert any(e["type"] == "rl.update.skipped" for e in seen)
+    losses = [p["value"] for p in client.get_metrics("rl", job["id"], limit=100) if p["name"] == "train.loss"]
+    assert losses == [0.0]
