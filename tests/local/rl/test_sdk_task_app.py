@@ -1,6 +1,7 @@
 """RL jobs on the embedded backend (torch trainer, built-in tiny model) against stub task apps over
 HTTP: one written like the synth-ai SDK's math app works unchanged (it calls the policy with no key
-and forces a named tool call; the job trains LoRA), identical rewards say "no gradient", a task app
+and forces a named tool call; the job trains LoRA), identical rewards say "no gradient", cancel stops
+the process and its policy route, a task app
 failing some episodes shows them in an event, and one failing all of them fails the job with the
 reason."""
 
@@ -98,3 +99,36 @@ def test_identical_rewards_give_no_gradient_and_say_so(torch_backend: Callable[.
     assert any(e["type"] == "rl.update.skipped" for e in seen)
     losses = [p["value"] for p in client.get_metrics("rl", job["id"], limit=100) if p["name"] == "train.loss"]
     assert losses == [0.0]
+
+
+def test_cancel_stops_the_rl_process_and_its_policy_route(torch_backend: Callable[..., Any]) -> None:
+    import os
+
+    import requests
+
+    backend = torch_backend()
+    stub = Stub(hostile_rollout("hang"), keys=[backend.environment_api_key])  # each /rollout takes 5 s
+    try:
+        client = backend.client()
+        config = rl_config(stub.url, iterations=50, seeds=1)
+        config["evaluation"]["every_n_iters"] = 0
+        job = client.create_rl_job(rl_job_body(stub.url, config), idempotency_key="cancel")
+        wait_for(lambda: len(stub.calls) > 0, timeout=300, interval=0.2)  # rollouts are under way
+        pid = int((backend.data_dir / "jobs" / job["id"] / "pid").read_text())
+        assert requests.get(f"{backend.url}/rl/jobs/{job['id']}/inference", timeout=10).status_code == 200
+        client.cancel_job("rl", job["id"])
+        wait_for(lambda: not os.path.exists(f"/proc/{pid}") or b"zombie" in _state(pid), timeout=60, interval=0.2)
+    finally:
+        stub.stop()
+    assert client.get_job("rl", job["id"])["status"] == "cancelled"
+    answer = requests.post(f"{backend.url}/rl/jobs/{job['id']}/inference/trace_x/v1/chat/completions",
+                           json={"messages": [{"role": "user", "content": "hi"}]}, timeout=10)
+    assert answer.status_code == 404
+
+
+def _state(pid: int) -> bytes:
+    try:
+        with open(f"/proc/{pid}/status", "rb") as fh:
+            return fh.read().lower()
+    except OSError:
+        return b"zombie"
