@@ -1,9 +1,9 @@
 """RL jobs on the embedded backend (torch trainer, built-in tiny model) against stub task apps over
 HTTP: one written like the synth-ai SDK's math app works unchanged (it calls the policy with no key
-and forces a named tool call; the job trains LoRA), identical rewards say "no gradient", cancel stops
-the process and its policy route, a task app
-failing some episodes shows them in an event, and one failing all of them fails the job with the
-reason."""
+and forces a named tool call; the job trains LoRA), identical rewards say "no gradient", cancel
+stops the process and its policy route, a backend restart starts the job again from iteration 0 and
+says so, a task app failing some episodes shows them in an event, and one failing all of them fails
+the job with the reason."""
 
 from __future__ import annotations
 
@@ -132,3 +132,26 @@ def _state(pid: int) -> bytes:
             return fh.read().lower()
     except OSError:
         return b"zombie"
+
+
+def test_a_backend_restart_starts_the_rl_job_again_and_says_so(torch_backend: Callable[..., Any]) -> None:
+    backend = torch_backend()
+    hang = hostile_rollout("hang")
+    ok = hostile_rollout("ok")
+    stub = Stub(lambda body, headers: hang(body, headers) if len(stub.calls) <= 2 else ok(body, headers),
+                keys=[backend.environment_api_key])
+    try:
+        client = backend.client()
+        config = rl_config(stub.url, iterations=2, seeds=1, group_size=2)
+        config["evaluation"]["every_n_iters"] = 0
+        job = client.create_rl_job(rl_job_body(stub.url, config), idempotency_key="restart")
+        wait_for(lambda: len(stub.calls) > 0, timeout=300, interval=0.2)
+        backend.restart()
+        client = backend.client()
+        done = wait_rl(client, job["id"])
+    finally:
+        stub.stop()
+    assert done["status"] == "succeeded", done.get("error")
+    resumed = [e for e in events(client, job["id"]) if e["type"] == "rl.job.resumed"]
+    assert resumed and "from step 0" in resumed[0]["message"]
+    assert done["fine_tuned_model"].startswith("rl:")
