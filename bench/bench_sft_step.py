@@ -53,7 +53,9 @@ def report_times(server, job_id: str) -> list[float]:  # noqa: ANN001
 
 
 def run_job(server, epochs: int) -> dict[str, float]:  # noqa: ANN001
-    client = server.client()
+    from synthlaunch.api import SynthClient
+
+    client = SynthClient(server.api_url, server.api_key)
     record = client.upload_file(DATA)
     while client.get_file(record["id"])["status"] != "ready":
         time.sleep(0.02)
@@ -69,7 +71,8 @@ def run_job(server, epochs: int) -> dict[str, float]:  # noqa: ANN001
         raise SystemExit(f"job {job['id']} {done['status']}: {done.get('error')}")
     times = report_times(server, job["id"])
     return {"per_step": (times[-1] - times[0]) / (len(times) - 1), "steps": len(times),
-            "create_to_first": times[0] - ts(done["created_at"]), "last_to_succeeded": ts(done["finished_at"]) - times[-1]}
+            "create_to_first": times[0] - ts(done["created_at"]),
+            "last_to_succeeded": ts(done["finished_at"]) - times[-1]}
 
 
 def main() -> None:

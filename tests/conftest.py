@@ -1,4 +1,7 @@
-"""Shared fixtures: the embedded backend and the demo task app on free 127.0.0.1 ports.
+"""Shared fixtures: a private environment for every test, and the embedded backend and the demo
+task app on free 127.0.0.1 ports.
+
+- `private_environment` (autouse): no variable the tool reads, state/cache/XDG/HOME in tmp.
 
 - `backend` (session, shared, no faults): `.root`, `.url`, `.api_url`, `.api_key`,
   `.environment_api_key`, `.data_dir`, `.set_faults(spec)`, `.clear_faults()`, `.client()`.
@@ -14,62 +17,71 @@
 
 from __future__ import annotations
 
-import secrets
+import itertools
+import os
+from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import pytest
 
-from servers import Backend as BackendServer, TaskAppServer
+from tests.support.env import is_tool_variable, private_dirs
+from tests.support.keys import API_KEY, ENV_KEY
+from tests.support.servers import Backend as BackendServer
+from tests.support.servers import TaskAppServer, running
 
-# Keys share no word with test names or paths ("sk_test_…" would put "_test_" + hex digits in
-# reach of tmp paths), so the leak checks' 8-character fragments cannot match by accident.
-#: the environment key shared by the `backend` fixture and the `task_app` fixtures
-ENV_KEY = "env_" + secrets.token_hex(16)
-#: the API key of the shared `backend` fixture
-API_KEY = "sk_" + secrets.token_hex(16)
+
+@pytest.fixture(scope="session")
+def _private_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("private")
+
+
+_test_number = itertools.count()
+
+
+@pytest.fixture(autouse=True)
+def private_environment(monkeypatch: pytest.MonkeyPatch, _private_root: Path) -> Path:
+    """Every test runs without the developer's variables and with its own folders.
+
+    Every variable the tool reads (`tests.support.env.TOOL_VARIABLES`, CI included, and Invoke's
+    `INVOKE_SYNTHLAUNCH_*`) is removed; state, upload cache, XDG folders and HOME (so Invoke's
+    `~/.invoke.yaml`) point into a fresh folder, returned. A test that wants a variable sets it.
+    """
+    for name in [n for n in os.environ if is_tool_variable(n)]:
+        monkeypatch.delenv(name)
+    folder = _private_root / str(next(_test_number))
+    for name, value in private_dirs(folder).items():
+        monkeypatch.setenv(name, value)
+    Path(os.environ["HOME"]).mkdir(parents=True)
+    return folder
 
 
 @pytest.fixture(scope="session")
 def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BackendServer]:
-    server = BackendServer(api_keys=[API_KEY], environment_api_keys=[ENV_KEY], step_seconds=0.01,
-                           data_dir=tmp_path_factory.mktemp("backend"))
-    server.start()
-    yield server
-    server.stop()
+    with running() as servers:
+        yield servers.start(BackendServer(api_keys=[API_KEY], environment_api_keys=[ENV_KEY], step_seconds=0.01,
+                                          data_dir=tmp_path_factory.mktemp("backend")))
 
 
 @pytest.fixture
 def backend_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., BackendServer]]:
-    started: list[BackendServer] = []
+    with running() as servers:
+        def make(faults: str | None = None, step_seconds: float = 0.01, api_keys: list[str] | None = None,
+                 environment_api_keys: list[str] | None = None, data_dir: Any = None, **more: Any) -> BackendServer:
+            return servers.start(BackendServer(
+                faults=faults, step_seconds=step_seconds, api_keys=api_keys,
+                environment_api_keys=environment_api_keys or [ENV_KEY],
+                data_dir=data_dir if data_dir is not None else tmp_path_factory.mktemp("backend"), **more))
 
-    def make(faults: str | None = None, step_seconds: float = 0.01, api_keys: list[str] | None = None,
-             environment_api_keys: list[str] | None = None, data_dir: Any = None, **more: Any) -> BackendServer:
-        server = BackendServer(faults=faults, step_seconds=step_seconds, api_keys=api_keys,
-                               environment_api_keys=environment_api_keys or [ENV_KEY],
-                               data_dir=data_dir if data_dir is not None else tmp_path_factory.mktemp("backend"),
-                               **more)
-        server.start()
-        started.append(server)
-        return server
-
-    yield make
-    for server in started:
-        server.stop()
+        yield make
 
 
 @pytest.fixture
 def task_app_factory() -> Iterator[Callable[..., TaskAppServer]]:
-    started: list[TaskAppServer] = []
+    with running() as servers:
+        def make(environment_api_keys: list[str] | None = None) -> TaskAppServer:
+            return servers.start(TaskAppServer(environment_api_keys=environment_api_keys or [ENV_KEY]))
 
-    def make(environment_api_keys: list[str] | None = None) -> TaskAppServer:
-        server = TaskAppServer(environment_api_keys=environment_api_keys or [ENV_KEY])
-        server.start()
-        started.append(server)
-        return server
-
-    yield make
-    for server in started:
-        server.stop()
+        yield make
 
 
 @pytest.fixture

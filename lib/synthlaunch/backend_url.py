@@ -1,8 +1,11 @@
 """Backend base URL resolution and normalisation (wire contract, "Backend base URL").
 
-Precedence: `--backend` › `BACKEND_BASE_URL` › `BACKEND_OVERRIDE` › mode `SYNTH_BACKEND_URL_OVERRIDE`
-∈ {local, dev, prod} selecting `LOCAL_BACKEND_URL` / `DEV_BACKEND_URL` (both default
-`http://localhost:8000`) / `PROD_BACKEND_URL` (default the hosted root). No mode means prod.
+Precedence: `--backend` › `BACKEND_BASE_URL` › `BACKEND_OVERRIDE` (the 0.2.17 names) › the names of
+later clients, `SYNTH_API_URL` › `SYNTH_BACKEND_URL` › `SYNTH_API_BASE_URL` › `SYNTH_BACKEND_OVERRIDE`
+› mode `SYNTH_BACKEND_URL_OVERRIDE` ∈ {local, dev, prod} selecting `LOCAL_BACKEND_URL` /
+`DEV_BACKEND_URL` (both default `http://localhost:8000`) / `PROD_BACKEND_URL` (default the hosted
+root, `https://api.usesynth.ai` as in every client from 0.4.12; the older hosted roots still work
+when given). No mode means prod.
 
 Normalised form: no trailing `/`, and `/api` appended unless a path segment already is `api`
 (so `…/api/v1` stays as it is, unlike the reference client's `…/api/v1/api`).
@@ -17,7 +20,9 @@ from urllib.parse import urlsplit, urlunsplit
 from .errors import EnvError
 from .transport import INVALID_PORT, NOT_A_URL, url_problem
 
-HOSTED_ROOT = "https://agent-learning.onrender.com"
+HOSTED_ROOT = "https://api.usesynth.ai"
+#: hosted roots of older clients (0.3.9–0.4.0, and up to 0.3.x): accepted like any URL when given
+OLDER_HOSTED_ROOTS = ("https://www.api.usesynth.ai", "https://agent-learning.onrender.com")
 LOCAL_DEFAULT = "http://localhost:8000"
 MODE_VARIABLE = "SYNTH_BACKEND_URL_OVERRIDE"
 MODES: dict[str, tuple[str, str]] = {  # mode -> (variable, default)
@@ -25,9 +30,11 @@ MODES: dict[str, tuple[str, str]] = {  # mode -> (variable, default)
     "dev": ("DEV_BACKEND_URL", LOCAL_DEFAULT),
     "prod": ("PROD_BACKEND_URL", HOSTED_ROOT),
 }
+#: the backend URL variables read before the mode, highest first: 0.2.17's, then later clients'
+URL_VARIABLES = ("BACKEND_BASE_URL", "BACKEND_OVERRIDE",
+                 "SYNTH_API_URL", "SYNTH_BACKEND_URL", "SYNTH_API_BASE_URL", "SYNTH_BACKEND_OVERRIDE")
 #: every variable read here, for `.env.example` and for env resolution
-VARIABLES = ("BACKEND_BASE_URL", "BACKEND_OVERRIDE", MODE_VARIABLE,
-             "LOCAL_BACKEND_URL", "DEV_BACKEND_URL", "PROD_BACKEND_URL")
+VARIABLES = (*URL_VARIABLES, MODE_VARIABLE, "LOCAL_BACKEND_URL", "DEV_BACKEND_URL", "PROD_BACKEND_URL")
 
 
 @dataclass(frozen=True)
@@ -47,7 +54,7 @@ def normalise(url: str, *, source: str = "backend URL") -> str:
     problem = url_problem(text)
     if problem == NOT_A_URL:
         raise EnvError(f"{source}: {text!r} is not an http:// or https:// URL",
-                       hint="give a full URL such as https://agent-learning.onrender.com")
+                       hint=f"give a full URL such as {HOSTED_ROOT}")
     if problem == INVALID_PORT:
         raise EnvError(f"{source}: {text!r} has an invalid port (a number from 1 to 65535)",
                        hint="give a full URL such as http://localhost:8000")
@@ -65,6 +72,18 @@ def normalise(url: str, *, source: str = "backend URL") -> str:
 Lookup = Callable[[str], "tuple[str, str] | None"]
 
 
+class Sourced(str):
+    """A setting's value that knows where it came from (`invoke.yaml (…)`, `INVOKE_SYNTHLAUNCH_BACKEND`),
+    handed over where a flag's value goes, so the source line names the real source."""
+
+    source: str = ""
+
+    def __new__(cls, value: str, source: str) -> "Sourced":
+        made = super().__new__(cls, value)
+        made.source = source
+        return made
+
+
 def resolve_backend(flag: str | None, lookup: Lookup | Mapping[str, str]) -> BackendChoice:
     """The backend base URL by the contract's precedence.
 
@@ -79,8 +98,9 @@ def resolve_backend(flag: str | None, lookup: Lookup | Mapping[str, str]) -> Bac
             return (value, "environment") if value and value.strip() else None
 
     if flag and flag.strip():
-        return BackendChoice(normalise(flag, source="--backend"), "flag --backend")
-    for name in ("BACKEND_BASE_URL", "BACKEND_OVERRIDE"):
+        where = getattr(flag, "source", None) or "flag --backend"  # a `Sourced` value knows its origin
+        return BackendChoice(normalise(str(flag), source=where.replace("flag ", "")), where)
+    for name in URL_VARIABLES:
         found = lookup(name)
         if found:
             return BackendChoice(normalise(found[0], source=f"{name} ({found[1]})"), f"{name} ({found[1]})")

@@ -2,19 +2,45 @@
 
 Human text goes to stdout, or to stderr when `--json` is on (stdout then holds only JSON).
 Errors and warnings always go to stderr. Nothing here knows HTTP.
+
+What a backend or task app sends is not trusted to be printable: every human line goes through
+`printable` (control characters such as ESC and `\r` shown escaped, so a server cannot move the
+cursor or overwrite a line with a fake "succeeded"; lone UTF-16 surrogates replaced, so a broken
+message cannot crash the write). JSON output stays valid JSON: numbers that are not finite (NaN,
+Infinity) are written as `null`, lone surrogates as U+FFFD.
 """
 
 from __future__ import annotations
 
 import json as _json
 import logging
+import math
 import os
+import re
 import sys
 from typing import IO, Any, Iterable, Sequence
 
 from .redact import redact
 
 _COMMAND_NAME = ["inv"]
+#: C0 controls but tab and newline, DEL, C1 controls (ESC, CSI, \r, backspace, bell, …)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROL_OR_NEWLINE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+#: a surrogate code point left alone in a str is always a lone one (pairs are decoded to one character)
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def _escape(match: "re.Match[str]") -> str:
+    char = match.group(0)
+    return {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(char, f"\\x{ord(char):02x}")
+
+
+def printable(text: object, *, one_line: bool = False) -> str:
+    """`text` safe to write to a terminal: control characters shown escaped (`\\x1b`, `\\r`), lone
+    surrogates replaced by U+FFFD. `one_line` escapes newlines and tabs too (a backend's string inside
+    one line of ours, such as a status or an event message, cannot start a line of its own)."""
+    value = _SURROGATE.sub("\ufffd", text if isinstance(text, str) else str(text))
+    return (_CONTROL_OR_NEWLINE if one_line else _CONTROL).sub(_escape, value)
 
 
 def set_command_name(name: str) -> None:
@@ -52,10 +78,23 @@ def _json_default(obj: Any) -> Any:
     return str(obj)
 
 
+def _finite(obj: Any) -> Any:
+    """`obj` with every float that is not finite replaced by None (JSON has no NaN or Infinity)."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_finite(v) for v in obj]
+    return obj
+
+
 def to_json(obj: Any, *, indent: int | None = 2) -> str:
-    """Redacted JSON text of `obj` (objects with `as_dict` are serialised through it)."""
-    return _json.dumps(redact(_json.loads(_json.dumps(obj, default=_json_default))),
-                       indent=indent, ensure_ascii=False)
+    """Redacted JSON text of `obj` (objects with `as_dict` are serialised through it). Always valid
+    JSON: NaN and Infinity become `null`, lone surrogates U+FFFD."""
+    plain = _json.loads(_json.dumps(obj, default=_json_default), parse_constant=lambda _name: None)
+    text = _json.dumps(redact(_finite(plain)), indent=indent, ensure_ascii=False, allow_nan=False)
+    return _SURROGATE.sub("\ufffd", text)
 
 
 class Output:
@@ -93,7 +132,7 @@ class Output:
 
     def write(self, text: str, *, stream: IO[str] | None = None, end: str = "\n") -> None:
         target = stream or self.human
-        target.write(redact(text) + end)
+        target.write(printable(redact(text)) + end)
         target.flush()
 
     def info(self, text: str) -> None:
@@ -135,7 +174,7 @@ class RedactingFormatter(logging.Formatter):
     """Log formatter that masks secrets in every record."""
 
     def format(self, record: logging.LogRecord) -> str:
-        return redact(super().format(record))
+        return printable(redact(super().format(record)))
 
 
 def configure_logging(out: Output) -> None:

@@ -600,3 +600,67 @@ def examples_or_all(path: str | os.PathLike[str], n: int | None) -> Iterator[Pat
         return
     with head_examples(path, n) as head:
         yield head
+
+
+# -- content warnings: lines that are valid JSON chat examples, but probably not what was meant ------
+
+#: how many content warnings are listed at most (then "... and N more")
+MAX_CONTENT_WARNINGS = 20
+
+
+def content_warnings(path: str | os.PathLike[str], *, limit: int | None = None,
+                     max_warnings: int = MAX_CONTENT_WARNINGS) -> list[Problem]:
+    """Warnings (errors with `--strict`) with their line numbers: an unknown role (`usr`), an example with
+    no assistant turn (nothing to learn), an empty assistant reply. Lines the format check rejects are
+    skipped here (they are its errors). Reads the first `limit` non-blank lines with `--examples`."""
+    import difflib
+
+    found: list[Problem] = []
+    more = 0
+    seen = 0
+
+    def note(lineno: int, message: str) -> None:
+        nonlocal more
+        if len(found) < max_warnings:
+            found.append(Problem(message, path=str(path), line=lineno))
+        else:
+            more += 1
+
+    with _open(Path(path)) as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            if is_blank(raw):
+                continue
+            seen += 1
+            if limit is not None and seen > limit:
+                break
+            try:
+                obj = msgspec.json.decode(raw)
+            except msgspec.DecodeError:
+                continue
+            messages = obj.get("messages") if isinstance(obj, dict) else None
+            if not isinstance(messages, list):
+                continue
+            roles = [m.get("role") for m in messages if isinstance(m, dict)]
+            for role in roles:
+                if isinstance(role, str) and role.strip() and role not in FAST_ROLES:
+                    close = difflib.get_close_matches(role, FAST_ROLES, n=1, cutoff=0.5)
+                    note(lineno, f"unknown role {role!r}" + (f"; did you mean {close[0]!r}?" if close else
+                                                             f" (known: {', '.join(FAST_ROLES)})"))
+            if "assistant" not in roles:
+                note(lineno, "no assistant turn: the example has nothing to learn from")
+            for message in messages:
+                if isinstance(message, dict) and message.get("role") == "assistant" \
+                        and not message.get("tool_calls") and not _has_text(message.get("content")):
+                    note(lineno, "empty assistant reply")
+                    break
+    if more:
+        found.append(Problem(f"... and {more} more warning(s)", path=str(path)))
+    return found
+
+
+def _has_text(content: Any) -> bool:
+    if isinstance(content, str):
+        return bool(content.strip())
+    if isinstance(content, list):
+        return any(_has_text(part.get("text") if isinstance(part, dict) else part) for part in content)
+    return content is not None and not isinstance(content, (str, list))

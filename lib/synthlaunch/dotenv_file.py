@@ -174,12 +174,44 @@ def update_text(text: str, updates: Mapping[str, str], *, where: str = ".env") -
                    hint=f"fix {where} (or choose another .env), then run again")
 
 
-def write_keys(path: str | os.PathLike[str], updates: Mapping[str, str]) -> Path:
+def save_concern(path: str | os.PathLike[str]) -> tuple[Path, str | None]:
+    """(the file a save to `path` would change, why that needs the user's consent, or None).
+
+    A symbolic link: the key would land in the link's target (named here). A read-only file: it
+    would be replaced. A link that points nowhere, or at something that is not a file, is an
+    EnvError: nothing is ever created wherever a link points.
+    """
+    given = Path(path)
+    if given.is_symlink():
+        real = Path(os.path.realpath(given))
+        if not real.is_file():
+            state = "which does not exist" if not real.exists() else "which is not a file"
+            raise EnvError(f"{os.fspath(path)} is a symbolic link to {real}, {state}; not writing through it",
+                           hint="point the link at a file, or choose another .env")
+        return real, f"a symbolic link to {real}: the key would be written there"
+    try:
+        mode = given.stat().st_mode
+    except OSError:
+        return given, None
+    if not stat.S_ISREG(mode):
+        raise EnvError(f"{os.fspath(path)} is not a regular file; not writing to it", hint="choose another .env")
+    if not mode & stat.S_IWUSR:
+        return given, f"read-only (mode {stat.S_IMODE(mode):o}): it would be replaced"
+    return given, None
+
+
+def write_keys(path: str | os.PathLike[str], updates: Mapping[str, str], *, consented: bool = False) -> Path:
     """Set `updates` in the .env file at `path` atomically (created with mode 0600 if missing).
 
-    Symlinks are followed (the link's target is updated). Returns the path written.
+    A symbolic link or a read-only file (`save_concern`) is written only with `consented=True`
+    (the link's target is updated, a read-only file replaced keeping its mode); otherwise an
+    EnvError naming the real target. Returns the path written.
     """
-    target = Path(os.path.realpath(path))
+    target, concern = save_concern(path)
+    if concern and not consented:
+        raise EnvError(f"not saving to {os.fspath(path)}: it is {concern}",
+                       hint="choose another .env, or save there after confirming on a terminal")
+    target = Path(os.path.realpath(target))
     try:
         with open(target, encoding="utf-8", newline="") as fh:
             text = fh.read()

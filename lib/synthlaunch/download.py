@@ -52,8 +52,17 @@ def download_model(client: "SynthClient", job_id: str, to: str | os.PathLike[str
                    on_file: Callable[[str, int], None] | None = None) -> Downloaded:
     """Write checkpoint `checkpoint` of job `job_id` (default: the final model, LoRA merged unless
     `adapter_only`) to the folder `to` (new or empty). `on_file(path, bytes)` after each file."""
+    from .errors import BackendError
+
     folder = _target_folder(to)
-    manifest = client.checkpoint_files(job_id, checkpoint, adapter_only=adapter_only)
+    try:
+        manifest = client.checkpoint_files(job_id, checkpoint, adapter_only=adapter_only)
+    except BackendError as exc:
+        body = exc.response_body if isinstance(exc.response_body, dict) else {}
+        detail = body.get("detail")
+        if exc.status == 404 and isinstance(detail, str) and detail:  # the backend's reason: nothing to fetch
+            raise DownloadError(detail) from None
+        raise
     files = manifest.get("files") if isinstance(manifest, dict) else None
     if not isinstance(files, list) or not files:
         raise DownloadError(f"job {job_id} checkpoint {checkpoint}: the backend listed no files to download")

@@ -18,7 +18,7 @@ from . import prompts
 from .backend_url import VARIABLES as BACKEND_VARIABLES
 from .backend_url import resolve_backend
 from .console import Output, ci_is_set
-from .dotenv_file import read_values, unparsable_lines, write_keys
+from .dotenv_file import read_values, save_concern, unparsable_lines, write_keys
 from .errors import EnvError
 from .paths import VARIABLES as PATH_VARIABLES
 from .redact import is_sensitive_name, mask, register_secret
@@ -31,9 +31,12 @@ __all__ = ["ResolvedEnv", "required_keys", "resolve_env", "check_transport", "ho
 SYNTH_API_KEY = "SYNTH_API_KEY"
 ENVIRONMENT_API_KEY = "ENVIRONMENT_API_KEY"
 TASK_APP_URL = "TASK_APP_URL"
-SECRET_KEYS = frozenset({SYNTH_API_KEY, ENVIRONMENT_API_KEY, "DEV_ENVIRONMENT_API_KEY"})
+#: later clients' names of SYNTH_API_KEY (read when it is absent, in this order)
+SYNTH_API_KEY_ALIASES = ("SYNTH_USER_KEY", "SYNTH_BACKEND_API_KEY")
+SECRET_KEYS = frozenset({SYNTH_API_KEY, *SYNTH_API_KEY_ALIASES, ENVIRONMENT_API_KEY, "DEV_ENVIRONMENT_API_KEY"})
 #: canonical key -> alternative names read when the canonical one is absent (same source)
 ALIASES: dict[str, tuple[str, ...]] = {
+    SYNTH_API_KEY: SYNTH_API_KEY_ALIASES,
     ENVIRONMENT_API_KEY: ("DEV_ENVIRONMENT_API_KEY",),
     TASK_APP_URL: ("TASK_APP_BASE_URL",),
 }
@@ -41,8 +44,9 @@ ALIASES: dict[str, tuple[str, ...]] = {
 FLAGS = {TASK_APP_URL: "--task-url"}
 #: variables that carry credentials or choose the backend, the task app or the account
 CREDENTIAL_AND_TARGET_KEYS: tuple[str, ...] = (
-    SYNTH_API_KEY, ENVIRONMENT_API_KEY, "DEV_ENVIRONMENT_API_KEY", "ENVIRONMENT_API_KEY_ALIASES",
-    TASK_APP_URL, "TASK_APP_BASE_URL", *BACKEND_VARIABLES, "SYNTH_USER_ID", "SYNTH_ORG_ID",
+    SYNTH_API_KEY, *SYNTH_API_KEY_ALIASES, ENVIRONMENT_API_KEY, "DEV_ENVIRONMENT_API_KEY",
+    "ENVIRONMENT_API_KEY_ALIASES", TASK_APP_URL, "TASK_APP_BASE_URL", *BACKEND_VARIABLES,
+    "SYNTH_USER_ID", "SYNTH_ORG_ID",
 )
 #: the tool's own folders (state, cache): read too, but neither credentials nor targets
 TOOL_KEYS: tuple[str, ...] = PATH_VARIABLES
@@ -288,18 +292,11 @@ def resolve_env(out: Output, *, required: list[str], env_files: Iterable[str | o
             typed.append(key)
         target = chosen or (search[0] / ".env")
         where = prompts.display_path(target)
-        if prompts.confirm(out, f"Save {', '.join(typed)} to {where} so the next run finds "
-                                f"{'them' if len(typed) > 1 else 'it'}?", yes=yes):
-            new = not target.exists()
-            write_keys(target, {k: values[k] for k in typed})
+        if _save_typed(out, target, {k: values[k] for k in typed}, yes=yes):
             saved = True
             chosen = target
             for key in typed:
                 sources[key] = f"typed, saved to {where}"
-            out.info(f"saved {', '.join(typed)} to {where}" + (" (new file, mode 0600)" if new else ""))
-            mode = os.stat(target).st_mode & 0o777
-            if mode & 0o077 and any(is_secret(k) for k in typed):
-                out.warn(f"{where} is readable by other users (mode {mode:o}); consider `chmod 600 {where}`")
         else:
             for key in typed:
                 sources[key] = "typed, not saved"
@@ -309,12 +306,78 @@ def resolve_env(out: Output, *, required: list[str], env_files: Iterable[str | o
         check_transport(values[TASK_APP_URL], secret_names=[ENVIRONMENT_API_KEY],
                         allow_insecure_http=allow_insecure_http)
 
-    for key in required:
-        out.info(f"{key}: {_shown(key, values[key])} (from {sources[key]})")
-    out.info(f"backend: {backend.url} (from {backend.source})")
+    lines = [f"{key}: {_shown(key, values[key])} (from {sources[key]})" for key in required]
+    lines.append(f"backend: {backend.url} (from {backend.source})")
+    for line in (lines if out.verbose or typed else _first_shown(lines, environ)):
+        out.info(line)
     return ResolvedEnv(values=values, sources=sources, backend_url=backend.url, env_file=chosen,
                        backend_source=backend.source, typed=typed, saved=saved,
                        allow_insecure_http=allow_insecure_http)
+
+
+def _save_typed(out: Output, target: Path, typed: Mapping[str, str], *, yes: bool) -> bool:
+    """Ask, then save the typed values to `target`; False when they were not saved.
+
+    A link is named with its real target and a read-only file said to be one; either is saved
+    only after an explicit yes on the terminal (never by --yes). A link pointing nowhere, or a
+    write that fails (a folder that is not writable), is a warning: the command goes on with
+    the typed values, which are used for this run only.
+    """
+    where = prompts.display_path(target)
+    names = ", ".join(typed)
+    them = "them" if len(typed) > 1 else "it"
+    run_only = f"the typed value{'s are' if len(typed) > 1 else ' is'} used for this run only"
+    try:
+        real, concern = save_concern(target)
+    except EnvError as exc:
+        out.warn(f"not saving {names}: {exc.message}; {run_only}")
+        return False
+    if concern and yes:
+        out.warn(f"not saving {names} to {where}: it is {concern} (--yes does not agree to that); {run_only}")
+        return False
+    question = (f"{where} is {concern}. Save {names} there anyway?" if concern
+                else f"Save {names} to {where} so the next run finds {them}?")
+    if not prompts.confirm(out, question, yes=yes):
+        return False
+    new = not real.exists()
+    try:
+        write_keys(target, typed, consented=concern is not None)
+    except EnvError as exc:
+        out.warn(f"could not save {names} to {where}: {exc.message}; {run_only}")
+        return False
+    out.info(f"saved {names} to {where}" + (f" (into {real})" if concern and real != target else "")
+             + (" (new file, mode 0600)" if new else ""))
+    mode = os.stat(real).st_mode & 0o777
+    if mode & 0o077 and any(is_secret(k) for k in typed):
+        out.warn(f"{where} is readable by other users (mode {mode:o}); consider `chmod 600 {where}`")
+    return True
+
+
+#: the source lines already shown once (digests), in the state folder: quiet by default
+SHOWN_SOURCES_FILE = "sources-shown.json"
+MAX_SHOWN_SOURCES = 200
+
+
+def _first_shown(lines: list[str], environ: Mapping[str, str] | None) -> list[str]:
+    """The source lines (masked values and sources) not shown before; recorded as shown now. A changed
+    source, key or backend shows its line again; `--verbose` shows them all. Unrecordable: all shown."""
+    import hashlib
+
+    from .atomic import read_json_file, write_json_file
+    from .paths import state_dir
+
+    digests = {line: hashlib.sha256(line.encode()).hexdigest()[:32] for line in lines}
+    try:
+        path = state_dir(environ) / SHOWN_SOURCES_FILE
+        seen = read_json_file(path, [])
+        seen = [d for d in seen if isinstance(d, str)] if isinstance(seen, list) else []
+        fresh = [line for line in lines if digests[line] not in seen]
+        if fresh:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_json_file(path, (seen + [digests[line] for line in fresh])[-MAX_SHOWN_SOURCES:])
+    except (OSError, ValueError):
+        return lines
+    return fresh
 
 
 def header_value_problem(value: str) -> str | None:

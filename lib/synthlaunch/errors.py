@@ -21,7 +21,8 @@ EXIT_INTERNAL = 70
 EXIT_INTERRUPTED = 130
 
 EXIT_CODES: dict[int, str] = {
-    EXIT_OK: "ok (job succeeded, or submitted with --no-poll)",
+    EXIT_OK: "ok (job succeeded, or submitted with --no-poll; also: declined at the confirmation, "
+             "nothing sent; cancel of a job that already ended, nothing to cancel)",
     EXIT_JOB_FAILED: "job ended failed or cancelled",
     EXIT_INVALID_INPUT: "invalid input (usage, config, dataset, env)",
     EXIT_PREFLIGHT_FAILED: "preflight failed",
@@ -178,6 +179,10 @@ class BackendUnreachable(BackendError):
     """The backend could not be reached at all (connection refused, DNS, TLS, timeouts)."""
 
 
+class EventStreamBroken(BackendUnreachable):
+    """An open event stream failed while being read (dropped, timed out): the watch polls instead."""
+
+
 class JobFailed(SynthlaunchError):
     """The job reached a terminal failure state (failed or cancelled)."""
 
@@ -197,6 +202,10 @@ class PollTimeout(SynthlaunchError):
     def __init__(self, message: str, *, job_id: str | None = None, hint: str | None = None) -> None:
         super().__init__(message, hint=hint)
         self.job_id = job_id
+
+
+class JobPaused(PollTimeout):
+    """The backend paused the job: watching stops (exit 5, like a poll timeout); the job is still there."""
 
 
 class Interrupted(SynthlaunchError):

@@ -18,9 +18,10 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Literal
 from urllib.parse import urlsplit
 
+from .console import command_name
 from .errors import BackendError, BackendUnreachable, PreflightError, UsageError
 from .http import RetryEvent, RetryHook, RetryPolicy, log_retry
-from .redact import mask
+from .redact import clip_prefix, mask, redact
 from .task_app import TIMEOUT_TASK_APP, TaskAppAnswer, TaskAppClient, TaskAppUnreachable
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -109,6 +110,16 @@ def _host(url: str) -> str:
         return url
 
 
+def unreachable_task_url(task_url: str, backend_url: str) -> str | None:
+    """A warning when the task app is on this machine (loopback) but the backend is not: the backend's
+    `verify_task_app` and its rollouts cannot reach it."""
+    if not (is_loopback(task_url) and not is_loopback(backend_url)):
+        return None
+    return (f"the task URL {task_url} is on this machine, but the backend at {_host(backend_url)} is not: it "
+            "cannot reach it. Expose the task app at a public URL (e.g. a tunnel such as `cloudflared tunnel "
+            "--url` or `ngrok http`) and pass that with --task-url")
+
+
 def is_loopback(url: str) -> bool:
     """True when the URL's host is this machine (localhost, 127.x, ::1)."""
     from .transport import is_loopback_host
@@ -121,7 +132,7 @@ def is_loopback(url: str) -> bool:
 
 def _detail_text(answer: TaskAppAnswer, limit: int = 300) -> str:
     """The `detail` (or error/message, or raw text) of an answer, shortened."""
-    body = answer.body
+    body = redact(answer.body)  # echoed key prefixes clipped before the body becomes text
     text: Any = None
     if isinstance(body, dict):
         for name in ("detail", "error", "message"):
@@ -139,7 +150,7 @@ def _detail_text(answer: TaskAppAnswer, limit: int = 300) -> str:
 
 def _expected_prefix(answer: TaskAppAnswer) -> str | None:
     prefix = answer.field("expected_api_key_prefix")
-    return str(prefix) if prefix else None
+    return clip_prefix(str(prefix)) if prefix else None
 
 
 def _auth_optional(answer: TaskAppAnswer) -> bool:
@@ -173,9 +184,34 @@ def _row(check: str, target: str, result: Result, answer: TaskAppAnswer | None, 
                     detail=detail, hint=hint, retries=retries)
 
 
+def _not_followed(check: str, answer: TaskAppAnswer) -> CheckRow:
+    """A 3xx: named with its Location, never followed (the keys would travel to that address)."""
+    where = f"redirecting to {answer.location}" if answer.location else "a redirect without a Location"
+    return _row(check, answer.url, "fail", answer,
+                f"the task app answered HTTP {answer.status} {where}; redirects are not followed, so that "
+                "ENVIRONMENT_API_KEY is never sent to another address",
+                "pass the task app's final URL with --task-url (TASK_APP_URL)")
+
+
+def _not_an_object(check: str, answer: TaskAppAnswer) -> CheckRow | None:
+    """A 200 whose body is not a JSON object (an nginx welcome page, invalid JSON, a list): a failure."""
+    if isinstance(answer.body, dict):
+        return None
+    kind = type(answer.body).__name__ if answer.body is not None else "null"
+    what = "text that is not JSON" if isinstance(answer.body, str) else f"a JSON {kind}"
+    return _row(check, answer.url, "fail", answer,
+                f"HTTP {answer.status} with {answer.content_type or 'no content type'} ({what}), not the JSON "
+                "object a task app answers: is this a task app?",
+                "check that the task URL points at the RL task app itself, not a web server or proxy page")
+
+
 def classify_health(answer: TaskAppAnswer, key: str) -> CheckRow:
     """`GET /health`: 200 pass; 401/403 with an expected prefix = auth-optional warning; else fail."""
     target = answer.url
+    if 300 <= answer.status < 400:
+        return _not_followed(CHECK_HEALTH, answer)
+    if answer.status == 200 and (bad := _not_an_object(CHECK_HEALTH, answer)) is not None:
+        return bad
     if answer.status == 200:
         if answer.field("authorized") is False:
             prefix = _expected_prefix(answer)
@@ -201,6 +237,10 @@ def classify_health(answer: TaskAppAnswer, key: str) -> CheckRow:
 def classify_task_info(answer: TaskAppAnswer, key: str) -> CheckRow:
     """`GET /task_info`: 200 only."""
     target = answer.url
+    if 300 <= answer.status < 400:
+        return _not_followed(CHECK_TASK_INFO, answer)
+    if answer.status == 200 and (bad := _not_an_object(CHECK_TASK_INFO, answer)) is not None:
+        return bad
     if answer.status == 200:
         return _row(CHECK_TASK_INFO, target, "pass", answer, _task_info_summary(answer.body))
     if answer.status in (400, 401, 403):
@@ -246,7 +286,7 @@ def transport_diagnostic(url: str, base_url: str, reason: str) -> tuple[str, str
     host = _host(url)
     if reason == "connection refused":
         return (f"nothing is listening at {base_url} (connection refused)",
-                "start the task app, e.g. `inv local.task-app`, or fix the task URL")
+                f"start the task app, e.g. `{command_name()} local.task-app`, or fix the task URL")
     if reason == "DNS lookup failed":
         return (f"the host name {host!r} could not be resolved (DNS lookup failed)",
                 "check the task URL for typos, and that this machine can resolve it")
@@ -259,6 +299,8 @@ def transport_diagnostic(url: str, base_url: str, reason: str) -> tuple[str, str
         return (f"no answer from {url} within {timeout:g} s ({reason})",
                 "the task app may be overloaded, starting up, or behind a firewall; check it is running "
                 "and reachable from this machine")
+    if "larger than" in reason:
+        return (reason, "this is not a task app's answer; check the task URL")
     if "dropped" in reason:
         return (f"the connection to {host} dropped before an answer ({reason})",
                 "the task app may have crashed or restarted; check its logs")
@@ -291,7 +333,7 @@ def classify_verify(body: Any, task_url: str, backend_url: str) -> tuple[Result,
     raw_attempts = body.get("attempts")
     attempts = [a for a in raw_attempts if a is not None] if isinstance(raw_attempts, list) else []
     raw_candidates = body.get("candidates_first15")
-    candidates = [str(c) for c in raw_candidates] if isinstance(raw_candidates, list) else []
+    candidates = [clip_prefix(str(c)) for c in raw_candidates] if isinstance(raw_candidates, list) else []
     statuses = [a.get("status") for a in attempts if isinstance(a, dict)]
     if body.get("any_ok") is True:
         return "pass", "the backend reached the task app" + (
@@ -299,11 +341,11 @@ def classify_verify(body: Any, task_url: str, backend_url: str) -> tuple[Result,
     tried = "; ".join(_attempt_text(a) for a in attempts[:15]) or "no attempts reported"
     detail = f"the backend could not use the task app with any of its keys (any_ok=false); tried: {tried}"
     shown_keys = {mask(a.get("key")) for a in attempts if isinstance(a, dict) and a.get("key")}
-    if candidates and not {mask(c) for c in candidates} <= shown_keys:
+    if candidates and not {mask(c)[:4] for c in candidates} <= {k[:4] for k in shown_keys}:
         detail += f"; candidates: {', '.join(candidates)}"
     backend_detail = body.get("detail")
     if isinstance(backend_detail, str) and backend_detail:
-        detail += f"; backend says: {backend_detail}"
+        detail += f"; backend says: {redact(backend_detail)}"
     answered = [s for s in statuses if s not in (None, "", 0)]
     if is_loopback(task_url) and not is_loopback(backend_url):
         hint = (f"the backend at {_host(backend_url)} cannot reach {_host(task_url)} on your machine: "

@@ -39,6 +39,27 @@ def display_path(path: Path, cwd: Path | None = None) -> str:
         return os.path.abspath(path)
 
 
+def pick_numbers(out: Output, count: int, *, prompt: str, retry: str, several: bool = False,
+                 default: int | None = None) -> list[int] | None:
+    """The one numbered picker: the numbers (1-based, each once, in the order typed) the user chose
+    among `count` listed options, or None for `q`, an empty answer without `default`, end of input
+    or too many invalid answers. `several` accepts `1,2` / `1 2`."""
+    for _ in range(MAX_TRIES):
+        out.write(prompt, end="")
+        line = sys.stdin.readline()
+        if not line:
+            out.write("")
+            return None
+        answer = line.strip()
+        if answer.lower() in ("q", "quit") or (not answer and default is None):
+            return None
+        parts = [part for part in answer.replace(",", " ").split() if part] if answer else [str(default)]
+        if (several or len(parts) == 1) and all(p.isdigit() and 1 <= int(p) <= count for p in parts):
+            return list(dict.fromkeys(int(p) for p in parts))
+        out.write(retry)
+    return None
+
+
 def choose_env_file(out: Output, candidates: list[Path], *, purpose: str = "") -> Path:
     """Picker: one of `candidates`, or a typed path ("enter a path"), or abort (EnvError).
 
@@ -48,19 +69,16 @@ def choose_env_file(out: Output, candidates: list[Path], *, purpose: str = "") -
     out.write("Choose the .env file to use" + (f" ({purpose})" if purpose else "") + ":")
     for i, label in enumerate(options, 1):
         out.write(f"  {i}) {label}")
-    default = 1
-    for _ in range(MAX_TRIES):
-        answer = _read_line(out, f"Choice [1-{len(options)}, default {default}]: ").strip()
-        choice = int(answer) if answer.isdigit() else (default if answer == "" else 0)
-        if 1 <= choice <= len(candidates):
-            return candidates[choice - 1]
-        if choice == len(options) - 1:
-            return ask_path(out)
-        if choice == len(options):
-            raise EnvError("aborted: no .env file chosen",
-                           hint="pass --env-file PATH, or set the keys in the shell")
-        out.write(f"  please type a number from 1 to {len(options)}")
-    raise EnvError("no valid choice at the .env picker", hint="pass --env-file PATH")
+    picked = pick_numbers(out, len(options), prompt=f"Choice [1-{len(options)}, default 1]: ", default=1,
+                          retry=f"  please type a number from 1 to {len(options)}")
+    if picked is None:
+        raise EnvError("no valid choice at the .env picker", hint="pass --env-file PATH")
+    choice = picked[0]
+    if choice <= len(candidates):
+        return candidates[choice - 1]
+    if choice == len(options) - 1:
+        return ask_path(out)
+    raise EnvError("aborted: no .env file chosen", hint="pass --env-file PATH, or set the keys in the shell")
 
 
 def ask_path(out: Output) -> Path:

@@ -1,11 +1,19 @@
 """Masking of secrets. Every byte the tool prints or writes as output goes through `redact`.
 
-Two rules, applied together:
-- by value: every registered secret value, and any fragment of one at least `MIN_FRAGMENT`
-  characters long (servers echo key prefixes in error bodies), is replaced by its masked form;
-- by key name: in mappings, values under names like `*key*`, `*token*`, `*secret*`,
-  `authorization`, `password` are masked; in text, `Authorization: Bearer …` and
-  `SOMETHING_KEY=…` assignments are masked.
+Three rules, applied together:
+- by value: every registered secret value, and any fragment of one that stands as words of its own
+  (servers echo key prefixes in error bodies), is replaced by its masked form. A fragment counts
+  when it is the whole secret, or at least `LONG_FRAGMENT` characters long, or at least
+  `MIN_FRAGMENT` characters that start where a word starts and end where a word ends (words are
+  runs of letters and digits). A short match inside a longer word that is not the key (a path
+  segment, a temp folder name) is left alone, so a path never becomes `/tmp/sk_l…9f/run`;
+- by key name: in mappings, values under names that denote a secret (`api_key`, `*_api_key`,
+  `token`, `access_token`, `secret`, `client_secret`, `password`, `authorization`, …) are masked,
+  and nothing else (`max_tokens`, `idempotency_key`, `key_source` stay visible); in text,
+  `Authorization: Bearer …`, `X-API-Key: …` and `SOMETHING_API_KEY=…` assignments are masked;
+- echoed key prefixes (`expected_api_key_prefix`, `allowed_first15`, `candidates_first15`, …, and
+  "expected prefix XXXX" in text) are clipped to `PREFIX_CHARS` characters: a server that echoes
+  the first 15 characters of the *right* key gives away most of it otherwise.
 
 Masked form: first 4 characters, `…`, last 2 (`sk_l…9f`); short values become `****`.
 """
@@ -17,23 +25,42 @@ import threading
 from typing import Any, Iterable
 
 MIN_FRAGMENT = 8
+#: a fragment this long is masked wherever it stands, even inside a longer word
+LONG_FRAGMENT = 16
 MIN_SECRET = 6  # shorter values are too likely to occur by chance; they are still masked by key name
+#: characters of an echoed key prefix that may be shown
+PREFIX_CHARS = 4
 
-_SENSITIVE_NAME = re.compile(r"(key|token|secret|authorization|password|passwd|credential)", re.I)
-# Names that contain "key" but are not secrets: they describe a key, or are public by design.
-_NOT_SECRET_NAMES = frozenset({
-    "key", "keys", "idempotency_key", "missing_keys", "key_source", "keyname", "key_name",
-    "dotted_key", "monkey",
-})
+#: a name part that makes the whole name a secret wherever it stands (`client_secret`, `db_password`)
+_SECRET_PARTS = frozenset({"authorization", "password", "passwd", "passphrase", "secret", "credential",
+                           "credentials", "apikey", "cookie", "bearer"})
+#: a last part `key`/`keys` is a secret after one of these (`api_key`, `x_api_keys`, `private_key`)
+_KEY_QUALIFIERS = frozenset({"api", "secret", "private", "access", "signing", "encryption", "auth",
+                             "master", "session", "client"})
+#: a name ending in one of these describes a secret without being one (`api_key_source`, `secret_name`)
+_DESCRIBING_PARTS = frozenset({"prefix", "source", "sources", "name", "names", "count", "len", "lens",
+                               "length", "file", "path", "hint", "set", "present", "missing", "required",
+                               "type", "header", "env", "var", "vars"})
+_NAME_PARTS = re.compile(r"[a-z0-9]+")
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+#: names whose values are echoed key prefixes: clipped to PREFIX_CHARS characters
+_PREFIX_NAME = re.compile(r"(?i)(?:^|_)first_?\d+$|(?:key|token|secret|expected)_?prefix(?:es)?$")
 _TEXT_PATTERNS = (
     # Authorization: Bearer xxx / authorization=xxx
     re.compile(r"(?i)(authorization[\"']?\s*[:=]\s*[\"']?(?:bearer\s+)?)([^\s\"',}]+)"),
     # X-API-Key: xxx, X-API-Keys: a,b
     re.compile(r"(?i)(x-api-keys?[\"']?\s*[:=]\s*[\"']?)([^\s\"'}]+)"),
-    # SYNTH_API_KEY=xxx, ENVIRONMENT_API_KEY: xxx, "api_key": "xxx", password=xxx
-    re.compile(r"(?i)(\b[A-Z0-9_]*(?:API_KEY|SECRET|TOKEN|PASSWORD)[A-Z0-9_]*[\"']?\s*[:=]\s*[\"']?)"
+    # SYNTH_API_KEY=xxx, ENVIRONMENT_API_KEY: xxx, "api_key": "xxx", password=xxx (not max_tokens=…)
+    re.compile(r"(?i)(\b[A-Z0-9_]*(?:API_KEYS?|SECRET(?:_KEY)?|TOKEN|PASSWORD|PASSWD)\b[\"']?\s*[:=]\s*[\"']?)"
                r"(?!\*\*\*\*)([^\s\"',}]+)"),
 )
+#: "expected prefix 'sk_live_abc'", "expected_api_key_prefix: sk_live_abc" in text
+_PREFIX_TEXT = re.compile(r"(?i)(expected[ _-]?(?:api[ _-]?key[ _-]?)?prefix[\"']?\s*[:=]?\s*(?:of\s+)?[\"']?)"
+                          r"([^\s\"',}\u2026]{%d,})" % (PREFIX_CHARS + 1))
+#: `allowed_first15': ['sk_live_abcdefg']`, `"got_first15": "…"` in text (a body that was not parsed)
+_FIRST_N_TEXT = re.compile(r"(?i)(first_?\d+|(?:key|token|secret|expected)_?prefix(?:es)?)"
+                           r"([\"']?\s*[:=]\s*)(\[[^\]]*\]|[\"'][^\"']*[\"'])")
+_QUOTED = re.compile(r"([\"'])([^\"']*)([\"'])")
 MASK_CHAR = "\u2026"  # …
 
 
@@ -47,14 +74,39 @@ def mask(value: object) -> str:
     return f"{text[:4]}{MASK_CHAR}{text[-2:]}"
 
 
+def _name_parts(name: str) -> list[str]:
+    """`X-API-Key` → [x, api, key]; `maxTokens` → [max, tokens]; `SYNTH_API_KEY` → [synth, api, key]."""
+    return _NAME_PARTS.findall(_CAMEL.sub("_", name.strip()).lower())
+
+
 def is_sensitive_name(name: object) -> bool:
-    """True when a mapping key's name says its value is a secret."""
+    """True when a mapping key's name denotes a secret: a part such as `secret`, `password`,
+    `authorization`; a last part `token` (`access_token`, not `max_tokens`); a last part `key`/`keys`
+    after `api`, `private`, `secret`, … (`synth_api_key`, not `idempotency_key`). A name that ends in a
+    describing word (`api_key_prefix`, `secret_name`, `key_source`) is not a secret."""
     if not isinstance(name, str):
         return False
-    norm = name.strip().lower().replace("-", "_")
-    if norm in _NOT_SECRET_NAMES or norm.endswith(("_prefix", "_source", "_sources", "_names")):
+    parts = _name_parts(name)
+    if not parts or parts[-1] in _DESCRIBING_PARTS:
         return False
-    return bool(_SENSITIVE_NAME.search(norm))
+    if any(p in _SECRET_PARTS for p in parts) or parts[-1] == "token":
+        return True
+    return parts[-1] in ("key", "keys") and len(parts) > 1 and parts[-2] in _KEY_QUALIFIERS
+
+
+def is_key_prefix_name(name: object) -> bool:
+    """True when a mapping key's name says its value is an echoed key prefix (`allowed_first15`,
+    `expected_api_key_prefix`): such values are clipped to `PREFIX_CHARS` characters."""
+    return isinstance(name, str) and bool(_PREFIX_NAME.search("_".join(_name_parts(name))))
+
+
+def clip_prefix(value: Any) -> Any:
+    """An echoed key prefix cut to `PREFIX_CHARS` characters (`sk_l…`); lists clipped item by item."""
+    if isinstance(value, (list, tuple)):
+        return [clip_prefix(v) for v in value]
+    if isinstance(value, str) and len(value) > PREFIX_CHARS and not value.endswith(MASK_CHAR):
+        return value[:PREFIX_CHARS] + MASK_CHAR
+    return value
 
 
 class SecretRegistry:
@@ -130,14 +182,31 @@ def _redact_text(text: str, secrets: frozenset[str]) -> str:
                 end += 1
             while start > pos and text[start - 1:end] in owner:
                 start -= 1
-            out.append(text[pos:start])
-            out.append(mask(owner))
+            if _counts(text, start, end, owner):
+                out.append(text[pos:start])
+                out.append(mask(owner))
+            else:  # a short piece of a longer word that is not the key: leave the word alone
+                out.append(text[pos:end])
             pos = end
         out.append(text[pos:])
         text = "".join(out)
     for pat in _TEXT_PATTERNS:
         text = pat.sub(lambda m: m.group(1) + mask(m.group(2)), text)
-    return text
+    text = _PREFIX_TEXT.sub(lambda m: m.group(1) + clip_prefix(m.group(2)), text)
+    return _FIRST_N_TEXT.sub(lambda m: m.group(1) + m.group(2) + _QUOTED.sub(
+        lambda q: q.group(1) + clip_prefix(q.group(2)) + q.group(3), m.group(3)), text)
+
+
+def _counts(text: str, start: int, end: int, owner: str) -> bool:
+    """Whether the secret fragment `text[start:end]` (grown as far as it follows `owner`) is masked:
+    it is the whole secret, or `LONG_FRAGMENT` characters long, or it covers at least `MIN_FRAGMENT`
+    characters from the start of a word to the end of a word (a word: letters and digits)."""
+    if end - start >= LONG_FRAGMENT or text[start:end] == owner:
+        return True
+    first_word_start = next((i for i in range(start, end) if i == 0 or not text[i - 1].isalnum()), None)
+    last_word_end = next((j for j in range(end, start, -1) if j == len(text) or not text[j].isalnum()), None)
+    return first_word_start is not None and last_word_end is not None \
+        and last_word_end - first_word_start >= MIN_FRAGMENT
 
 
 def redact(obj: Any, secrets: Iterable[object] | None = None) -> Any:
@@ -156,6 +225,7 @@ def _redact(obj: Any, extra: frozenset[str]) -> Any:
         return _redact_text(obj.decode("utf-8", "replace"), extra)
     if isinstance(obj, dict):
         return {k: (mask(v) if is_sensitive_name(k) and isinstance(v, (str, int)) and v not in ("", None)
+                    else _redact(clip_prefix(v), extra) if is_key_prefix_name(k)
                     else _redact(v, extra))
                 for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):

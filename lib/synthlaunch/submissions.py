@@ -4,21 +4,27 @@ Before a job is created, its key is recorded under a fingerprint of (backend, jo
 hash). If the tool dies after sending the request but before it saw the answer, the next run of the
 same submission finds the record and reuses the key, so the backend returns the job it already
 created instead of making a second one. The record is removed once creation is confirmed.
+
+A run holds a lock on its record (`locking.try_hold`, one lock file per record) until creation
+is confirmed or the run ends; the kernel drops it when the process dies. So a record whose lock
+is free is from a dead run (its key is reused), and a record whose lock is held is from a live,
+concurrent run of the same submission: that run is left alone and this one gets its own record
+(`<fingerprint>#1`, `#2`, …) and key, so two deliberate parallel runs make two jobs.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import time
 import uuid
 from pathlib import Path
-from typing import Any, Iterator
+from typing import IO, Any, Iterator, Literal, NamedTuple
 
 from .atomic import read_json_file, write_json_file
 from .errors import EnvError
+from .locking import exclusive, try_hold
 
 RECORD_TTL_SECONDS = 23 * 3600  # the backend keeps idempotency keys 24 h: never reuse an expired one
 
@@ -44,6 +50,19 @@ def _usable(record: Any, now: float) -> bool:
         return False
 
 
+#: lock files held by this process, by path: its own runs' records (a later config of the same run
+#: that submits the same job again is not a concurrent run)
+_HELD: dict[Path, IO[str]] = {}
+
+
+class Claim(NamedTuple):
+    """The key of a submission and how it was chosen: `new`, `reused` (a dead or earlier run's
+    unconfirmed record) or `concurrent` (another live run has the same submission pending)."""
+
+    key: str
+    how: Literal["new", "reused", "concurrent"]
+
+
 class PendingSubmissions:
     """The record file (JSON: fingerprint -> {key, created}), guarded by a lock file."""
 
@@ -56,26 +75,23 @@ class PendingSubmissions:
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[dict[str, Any]]:
+        lock = self.path.with_suffix(".lock")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            lock = open(self.path.with_suffix(".lock"), "a+")
+            lock.touch(mode=0o600, exist_ok=True)
         except OSError as exc:
             raise self._unusable(exc) from None
-        with lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                records = read_json_file(self.path, {}) or {}
-                if not isinstance(records, dict):
-                    records = {}
-                before = dict(records)
-                yield records
-                if records != before:
-                    try:
-                        write_json_file(self.path, records)
-                    except OSError as exc:
-                        raise self._unusable(exc) from None
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+        with exclusive(lock):
+            records = read_json_file(self.path, {}) or {}
+            if not isinstance(records, dict):
+                records = {}
+            before = dict(records)
+            yield records
+            if records != before:
+                try:
+                    write_json_file(self.path, records)
+                except OSError as exc:
+                    raise self._unusable(exc) from None
 
     def _unusable(self, exc: OSError) -> EnvError:
         """Without its record a crash could create a second job: refuse (exit 2) before anything is sent."""
@@ -83,23 +99,59 @@ class PendingSubmissions:
                         hint="set SYNTHLAUNCH_STATE_DIR to a writable folder (it keeps the Idempotency-Key of "
                              "a job creation until the backend confirmed it)")
 
-    def key_for(self, fp: str, *, explicit: str | None = None) -> tuple[str, bool]:
-        """(key, reused): the recorded key of an unconfirmed submission, else `explicit` or a new one.
+    def _slot_lock(self, slot: str) -> Path:
+        return self.path.parent / f"{self.path.stem}.locks" / (slot.replace("#", ".") + ".lock")
 
-        The key is recorded before returning, so that a crash right after sending finds it.
-        """
+    def _hold(self, slot: str) -> bool:
+        """Whether this process holds (or now took) the lock of `slot`; False when a live run has it."""
+        path = self._slot_lock(slot)
+        if path in _HELD:
+            return True
+        try:
+            handle = try_hold(path)
+        except OSError as exc:
+            raise self._unusable(exc) from None
+        if handle is None:
+            return False
+        _HELD[path] = handle
+        return True
+
+    def _release(self, slot: str) -> None:
+        handle = _HELD.pop(self._slot_lock(slot), None)
+        if handle is not None:
+            with contextlib.suppress(OSError):
+                self._slot_lock(slot).unlink()  # under the records lock: nobody is between open and lock
+            handle.close()
+
+    def claim(self, fp: str, *, explicit: str | None = None) -> Claim:
+        """The key for submission `fp`, recorded (and its record locked by this process) before returning,
+        so that a crash right after sending finds it. See the module docstring for live vs dead runs."""
         now = time.time()
         with self._locked() as records:
             for stale in [k for k, v in records.items() if not _usable(v, now)]:
                 del records[stale]
-            found = records.get(fp)
+            n = 0
+            while True:
+                slot = fp if n == 0 else f"{fp}#{n}"
+                if self._hold(slot):
+                    break
+                n += 1  # a live run holds this record: leave it (and its key) alone
+            found = records.get(slot)
             if found and (explicit is None or found.get("key") == explicit):
-                return str(found["key"]), True
+                return Claim(str(found["key"]), "reused")
             key = explicit or new_key()
-            records[fp] = {"key": key, "created": now}
-            return key, False
+            records[slot] = {"key": key, "created": now}
+            return Claim(key, "concurrent" if n else "new")
+
+    def key_for(self, fp: str, *, explicit: str | None = None) -> tuple[str, bool]:
+        """(key, reused): `claim` for callers that only need to know whether the key was reused."""
+        key, how = self.claim(fp, explicit=explicit)
+        return key, how == "reused"
 
     def confirm(self, fp: str) -> None:
-        """Creation confirmed: forget the record (a later run of the same config makes a new job)."""
+        """Creation confirmed: forget this process's record of `fp` (a later run makes a new job)."""
         with self._locked() as records:
-            records.pop(fp, None)
+            for slot in [k for k in records if k == fp or k.startswith(fp + "#")]:
+                if self._slot_lock(slot) in _HELD:
+                    records.pop(slot, None)
+                    self._release(slot)

@@ -8,6 +8,9 @@ a 10 s timeout, and the single retry policy of `synthlaunch.http` (connection er
 Knows HTTP, not the terminal, and reads no environment variable (the aliases are given to it).
 Any HTTP answer is returned as a `TaskAppAnswer` (the caller decides
 what a status means); a transport failure after the policy gave up raises `TaskAppUnreachable`.
+Redirects are not followed (the keys would go with them to the new address): a 3xx is returned
+with its `location`. An answer over the size cap, or one that does not arrive whole in time, is
+`TaskAppUnreachable` too.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 from .http import (
     DEFAULT_POLICY,
+    AnswerTooLarge,
     RetryEvent,
     RetryHook,
     RetryPolicy,
@@ -68,6 +72,10 @@ class TaskAppAnswer:
     body: Any
     latency_ms: float
     retries: list[RetryEvent]
+    #: the media type of the answer (`application/json`, `text/html`), "" when none was given
+    content_type: str = ""
+    #: the `Location` of a 3xx answer (not followed)
+    location: str | None = None
 
     def field(self, name: str) -> Any:
         """`body[name]` when the body is a JSON object, else None."""
@@ -130,13 +138,18 @@ class TaskAppClient:
         started = time.monotonic()
         try:
             resp = request(self.session, "GET", url, policy=self.policy, on_retry=note, timeout=self.timeout)
+        except AnswerTooLarge as exc:
+            raise TaskAppUnreachable(url, str(exc), latency_ms=(time.monotonic() - started) * 1000,
+                                     retries=retries, cause=exc) from exc
         except requests.RequestException as exc:
             raise TaskAppUnreachable(url, describe_exception(exc),
                                      latency_ms=(time.monotonic() - started) * 1000,
                                      retries=retries, cause=exc) from exc
         latency = resp.elapsed.total_seconds() * 1000 if resp.elapsed else (time.monotonic() - started) * 1000
         return TaskAppAnswer(url=url, status=resp.status_code, body=response_json(resp),
-                             latency_ms=latency, retries=retries)
+                             latency_ms=latency, retries=retries,
+                             content_type=(resp.headers.get("Content-Type") or "").split(";")[0].strip(),
+                             location=resp.headers.get("Location") if 300 <= resp.status_code < 400 else None)
 
     def health(self) -> TaskAppAnswer:
         """`GET /health`."""

@@ -87,7 +87,7 @@ def default_cache_path() -> Path:
 
 
 class UploadCache:
-    """(backend, account, sha256, size) → file id, in one small JSON file written atomically."""
+    """(backend, account, sha256, size) → file id, in one small JSON file written atomically under a lock."""
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = Path(path) if path is not None else default_cache_path()
@@ -113,12 +113,16 @@ class UploadCache:
         return file_id if isinstance(file_id, str) and file_id else None
 
     def _write(self, change: Any) -> None:
+        """Read, change and write the cache under its lock file, so that concurrent runs keep each
+        other's entries (the same lock helper as the pending-submission records)."""
         from .atomic import write_json_file
+        from .locking import exclusive
 
-        data = self._load()  # re-read just before writing: keep what other runs added
-        change(data["files"])
         try:
-            write_json_file(self.path, data)
+            with exclusive(self.path.with_suffix(".lock")):
+                data = self._load()
+                change(data["files"])
+                write_json_file(self.path, data)
         except OSError:
             pass  # a cache: failing to write it costs one upload next time, nothing more
 

@@ -2,7 +2,7 @@
 
 The `--json` document of `validate` (stable shape):
 
-    {"configs": [{"path": str, "type": "rl" | "sft" | null, "ok": bool,
+    {"configs": [{"path": str, "type": "rl" | "sft" | "prompt_learning" | null, "ok": bool,
                   "errors":   [{"message": str, "key": str | null, "line": int | null}],
                   "warnings": [{"message": str, "key": str | null, "line": int | null}]}]}
 
@@ -27,6 +27,7 @@ class ConfigReport:
     type: str | None = None
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    overrides: list[str] = field(default_factory=list)  # --set KEY.PATH=VALUE, as applied
 
     @property
     def ok(self) -> bool:
@@ -35,7 +36,8 @@ class ConfigReport:
     def as_dict(self) -> dict[str, Any]:
         return {"path": self.path, "type": self.type, "ok": self.ok,
                 "errors": [p.as_dict() for p in self.errors],
-                "warnings": [p.as_dict() for p in self.warnings]}
+                "warnings": [p.as_dict() for p in self.warnings],
+                **({"overrides": self.overrides} if self.overrides else {})}
 
 
 def check_dataset(path: Path, *, examples: int | None = None) -> list[Problem]:
@@ -52,18 +54,33 @@ def check_dataset(path: Path, *, examples: int | None = None) -> list[Problem]:
     return []
 
 
+def _content(report: ConfigReport, path: Path, limit: int | None, *, strict: bool) -> None:
+    """Dubious dataset lines (role `usr`, no assistant turn, empty reply; warnings, errors with --strict)
+    and an `--examples` larger than the dataset."""
+    from .dataset import content_warnings, validate_dataset
+
+    dubious = content_warnings(path, limit=limit)
+    (report.errors if strict else report.warnings).extend(dubious)
+    if limit is not None:
+        count = validate_dataset(path, limit=limit).examples
+        if count < limit:
+            report.warnings.append(Problem(f"--examples {limit}, but the dataset has only {count} example(s): "
+                                           f"all {count} are used", path=str(path)))
+
+
 def validate_one(path: Path, *, type_: str = "auto", dataset: str | None = None, model: str | None = None,
                  allow_experimental: bool | None = None, examples: int | None = None,
-                 env: Any = None) -> ConfigReport:
+                 env: Any = None, overrides: Any = (), strict: bool = False) -> ConfigReport:
     """Validate one config and the datasets it names; never raises for an invalid input."""
     import os
 
     from .config import build_sft_body, load_and_validate
 
-    report = ConfigReport(path=str(path))
+    report = ConfigReport(path=str(path), overrides=[f"{k}={v}" for k, v in overrides])
     try:
         cfg = load_and_validate(path, type_override=type_, model=model, dataset=dataset,
-                                allow_experimental=allow_experimental, env=os.environ if env is None else env)
+                                allow_experimental=allow_experimental, env=os.environ if env is None else env,
+                                overrides=overrides, strict=strict)
     except ConfigError as exc:
         report.type = getattr(exc, "config_type", None)
         report.errors = list(exc.problems)
@@ -73,10 +90,17 @@ def validate_one(path: Path, *, type_: str = "auto", dataset: str | None = None,
     report.warnings = list(cfg.warnings)
     if cfg.type == "sft":
         _, dropped = build_sft_body(cfg, training_file_id=None, model=model)
-        report.warnings += dropped
+        said = {w.key for w in report.warnings} | {e.key for e in report.errors}
+        report.warnings += [d for d in dropped if d.key not in said]  # the schema may have said it already
         for dataset_path, limit in ((cfg.dataset_path, examples), (cfg.validation_path, None)):
             if dataset_path is not None:
-                report.errors += check_dataset(dataset_path, examples=limit)
+                found = check_dataset(dataset_path, examples=limit)
+                report.errors += found
+                if not found:
+                    _content(report, dataset_path, limit, strict=strict)
+    elif cfg.type == "prompt_learning":
+        report.warnings.append(Problem("a prompt-learning config (GEPA/MIPRO) is checked here, but `train` does "
+                                       "not submit it: synthlaunch runs RL and SFT jobs only", path=str(path)))
     elif examples is not None:
         report.warnings.append(Problem("--examples applies to SFT configs only; ignored for this RL config",
                                        path=str(path)))

@@ -8,10 +8,9 @@ from pathlib import Path
 import pytest
 
 from synthlaunch.config import choose_configs, discover_configs
-from synthlaunch.errors import UsageError
 from synthlaunch.console import Output
-
-from .conftest import RL_MIN, SFT_MIN
+from synthlaunch.errors import UsageError
+from tests.support.configs import RL_MIN, SFT_MIN
 
 
 def make_tree(root: Path) -> None:
@@ -69,12 +68,31 @@ class Interactive(Output):
 
 def test_picker_asks_until_a_valid_number(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     make_tree(tmp_path)
-    answers = iter(["9", "x", "2"])
-    monkeypatch.setattr("builtins.input", lambda *a: next(answers))
+    monkeypatch.setattr("sys.stdin", io.StringIO("9\nx\n2\n"))
     human = io.StringIO()
     out = Interactive(stdout=human, stderr=io.StringIO())
     assert choose_configs(out, [], None, root=tmp_path) == [tmp_path / "configs/sft/a.toml"]
-    assert "1. rl.toml  (rl)" in human.getvalue() and "please type a number between 1 and 3" in human.getvalue()
-    monkeypatch.setattr("builtins.input", lambda *a: "q")
+    assert "1. rl.toml  (rl)" in human.getvalue() and "please type numbers between 1 and 3" in human.getvalue()
+    monkeypatch.setattr("sys.stdin", io.StringIO("q\n"))
     with pytest.raises(UsageError, match="no config chosen"):
         choose_configs(out, [], None, root=tmp_path)
+
+
+def test_picker_accepts_several_numbers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    make_tree(tmp_path)
+    monkeypatch.setattr("sys.stdin", io.StringIO("3, 1\n"))
+    out = Interactive(stdout=io.StringIO(), stderr=io.StringIO())
+    candidates = [p for p, _ in discover_configs(tmp_path)]
+    assert choose_configs(out, [], None, root=tmp_path) == [candidates[2], candidates[0]]  # in the order typed
+
+
+def test_discovery_skips_test_hidden_and_git_ignored_folders(tmp_path: Path) -> None:
+    import subprocess
+
+    (tmp_path / "real.toml").write_text(RL_MIN)
+    for folder in ("tests/corpus", ".hidden", "scratch"):
+        (tmp_path / folder).mkdir(parents=True)
+        (tmp_path / folder / "x.toml").write_text(RL_MIN)
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    (tmp_path / ".gitignore").write_text("scratch/\n")
+    assert [p.name for p, _ in discover_configs(tmp_path)] == ["real.toml"]

@@ -7,8 +7,7 @@ import pytest
 from synthlaunch.config import load_and_validate
 from synthlaunch.config.infer import infer_type
 from synthlaunch.errors import ConfigError
-
-from .conftest import RL_MIN, SFT_MIN
+from tests.support.configs import RL_MIN, SFT_MIN
 
 
 @pytest.mark.parametrize("data,expected", [
@@ -68,5 +67,5 @@ def test_conflicting_type_flag_is_an_error(write) -> None:
     path = write(SFT_MIN)
     with pytest.raises(ConfigError) as info:
         load_and_validate(path, type_override="rl", env={})
-    assert "--type rl was given but the config looks like SFT" in info.value.render()
+    assert "--type rl was given, but this is an SFT config" in info.value.render()
     assert load_and_validate(path, type_override="SFT", env={}).type == "sft"

@@ -6,8 +6,14 @@ import json
 
 import pytest
 
-from synthlaunch.config.models import (CATALOGUE_FILE, ModelError, catalogue, closest_ids, experimental_allowed,
-                                       resolve_model)
+from synthlaunch.config.models import (
+    CATALOGUE_FILE,
+    ModelError,
+    catalogue,
+    closest_ids,
+    experimental_allowed,
+    resolve_model,
+)
 
 
 def test_catalogue_file_is_well_formed_and_covers_the_qwen3_family() -> None:

@@ -8,8 +8,7 @@ import pytest
 
 from synthlaunch.config import build_rl_body, build_sft_body, load_and_validate
 from synthlaunch.task_url import choose_task_url
-
-from .conftest import RL_MIN, SFT_MIN
+from tests.support.configs import RL_MIN, SFT_MIN
 
 BACKEND = "http://127.0.0.1:9000/api"
 TASK = "http://127.0.0.1:8001/"

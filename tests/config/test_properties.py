@@ -12,8 +12,7 @@ from synthlaunch.config.load import index_key_lines, parse_toml_text
 from synthlaunch.config.loaded import validate_document
 from synthlaunch.config.payload import build_rl_body, build_sft_body
 from synthlaunch.errors import ConfigError
-
-from .conftest import RL_MIN, SFT_MIN
+from tests.support.configs import RL_MIN, SFT_MIN
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

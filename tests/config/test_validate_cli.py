@@ -1,29 +1,25 @@
-"""`inv validate` end to end through a subprocess: exit codes 0/2 and the --json shape."""
+"""`inv validate` as a command: exit codes 0/2 and the --json shape (in-process), and the picker on a
+real terminal (a subprocess)."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from .conftest import REPO, RL_MIN, SFT_MIN
+from tests.support.cli import REPO, Result, executable, run_in_process
+from tests.support.configs import RL_MIN, SFT_MIN
+from tests.support.env import user_env
 
-INV = str(Path(sys.executable).with_name("inv"))
 
-
-def run(*args: str, cwd: Path = REPO, env: dict | None = None) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("SDK_EXPERIMENTAL", "TASK_APP"))}
-    return subprocess.run([INV, "-r", str(REPO), "validate", *args], cwd=cwd, capture_output=True, text=True,
-                          env={**base, **(env or {})}, timeout=60, stdin=subprocess.DEVNULL)
+def run(*args: str, cwd: Path = REPO, env: dict | None = None) -> Result:
+    return run_in_process(["inv", "validate", *args], cwd=cwd, **(env or {}))
 
 
 def test_demo_configs_are_valid_json() -> None:
     proc = run("--config", "configs/rl/demo.toml", "--config", "configs/sft/demo.toml", "--json")
-    assert proc.returncode == 0, proc.stderr
+    assert proc.code == 0, proc.stderr
     doc = json.loads(proc.stdout)
     assert doc == {"configs": [
         {"path": "configs/rl/demo.toml", "type": "rl", "ok": True, "errors": [], "warnings": []},
@@ -39,7 +35,7 @@ def test_invalid_config_exit_2_with_located_errors(tmp_path: Path) -> None:
     good.write_text(SFT_MIN)
     (tmp_path / "train.jsonl").write_text('{"messages": [{"role": "user", "content": "x"}]}\n')
     proc = run("--config", str(bad), "--config", str(good), "--json")
-    assert proc.returncode == 2
+    assert proc.code == 2
     doc = json.loads(proc.stdout)
     first, second = doc["configs"]
     assert set(first) == {"path", "type", "ok", "errors", "warnings"}
@@ -57,35 +53,35 @@ def test_syntax_error_and_unknown_type_and_missing_file(tmp_path: Path) -> None:
     unknown = tmp_path / "unknown.toml"
     unknown.write_text("[compute]\ngpu_type = 'H100'\n")
     proc = run("--config", str(broken), "--config", str(unknown), "--config", str(tmp_path / "nope.toml"), "--json")
-    assert proc.returncode == 2
+    assert proc.code == 2
     configs = json.loads(proc.stdout)["configs"]
     assert [c["type"] for c in configs] == [None, None, None]
     assert configs[0]["errors"][0]["line"] == 2 and configs[0]["errors"][0]["message"].startswith(f"{broken}:2:8: ")
     assert "--type" in configs[1]["errors"][0]["message"]
     assert "not found" in configs[2]["errors"][0]["message"]
     proc = run("--config", str(unknown), "--type", "sft")
-    assert proc.returncode == 2 and "no training dataset" in proc.stderr
+    assert proc.code == 2 and "no training dataset" in proc.stderr
 
 
 def test_missing_dataset_is_an_error_and_experimental_flags(tmp_path: Path) -> None:
     cfg = tmp_path / "c.toml"
     cfg.write_text(SFT_MIN.replace("Qwen/Qwen3-0.6B", "Qwen/Qwen3-30B-A3B"))
     proc = run("--config", str(cfg), "--json", env={"SDK_EXPERIMENTAL": "1"})
-    assert proc.returncode == 2
+    assert proc.code == 2
     assert "training dataset not found" in json.loads(proc.stdout)["configs"][0]["errors"][0]["message"]
     (tmp_path / "train.jsonl").write_text('{"messages": [{"role": "user", "content": "x"}]}\n')
-    assert run("--config", str(cfg), env={"SDK_EXPERIMENTAL": "1"}).returncode == 0
-    assert run("--config", str(cfg)).returncode == 2
-    assert run("--config", str(cfg), "--allow-experimental").returncode == 0
+    assert run("--config", str(cfg), env={"SDK_EXPERIMENTAL": "1"}).code == 0
+    assert run("--config", str(cfg)).code == 2
+    assert run("--config", str(cfg), "--allow-experimental").code == 0
     proc = run("--config", str(cfg), "--no-allow-experimental", env={"SDK_EXPERIMENTAL": "1"})
-    assert proc.returncode == 2 and "experimental" in proc.stderr
+    assert proc.code == 2 and "experimental" in proc.stderr
 
 
 def test_no_config_without_terminal_lists_candidates(tmp_path: Path) -> None:
     (tmp_path / "configs").mkdir()
     (tmp_path / "configs" / "r.toml").write_text(RL_MIN)
     proc = run("--json", cwd=tmp_path)
-    assert proc.returncode == 2
+    assert proc.code == 2
     assert "configs/r.toml" in proc.stderr and "--config" in proc.stderr
     assert json.loads(proc.stdout)["error"]["type"] == "UsageError"
 
@@ -96,12 +92,13 @@ def test_picker_on_a_terminal(tmp_path: Path) -> None:
     (tmp_path / "configs" / "r.toml").write_text(RL_MIN)
     (tmp_path / "s.toml").write_text(SFT_MIN)
     (tmp_path / "train.jsonl").write_text('{"messages": [{"role": "user", "content": "x"}]}\n')
-    env = {k: v for k, v in os.environ.items() if k != "CI"}
-    child = pexpect.spawn(INV, ["-r", str(REPO), "validate"], cwd=str(tmp_path), env=env, encoding="utf-8",
-                          timeout=60)
+    env = user_env(tmp_path)
+    env.pop("CI")
+    child = pexpect.spawn(executable("inv"), ["-r", str(REPO), "validate"], cwd=str(tmp_path), env=env,
+                          encoding="utf-8", timeout=60)
     child.expect(r"1\. s\.toml  \(sft\)")
     child.expect(r"2\. configs/r\.toml  \(rl\)")
-    child.expect(r"config number \[1-2\]")
+    child.expect(r"config number\(s\) \[1-2")
     child.sendline("2")
     child.expect("ok: .*r.toml \\(RL\\)")
     child.expect(pexpect.EOF)
@@ -115,14 +112,14 @@ def test_datasets_named_by_the_config_are_validated(tmp_path: Path) -> None:
     (tmp_path / "train.jsonl").write_text('{"messages": [{"role": "user", "content": "x"}]}\n{"messages": []}\n')
     (tmp_path / "val.jsonl").write_text("not json\n")
     proc = run("--config", str(cfg), "--json")
-    assert proc.returncode == 2
+    assert proc.code == 2
     errors = json.loads(proc.stdout)["configs"][0]["errors"]
     messages = [e["message"] for e in errors]
     assert messages[0].startswith(f"{tmp_path / 'train.jsonl'}:2: ") and errors[0]["line"] == 2
     assert messages[1].startswith(f"{tmp_path / 'val.jsonl'}:1: ")
     # --examples 1 validates only the first example of the training set
     (tmp_path / "val.jsonl").write_text('{"messages": [{"role": "user", "content": "x"}]}\n')
-    assert run("--config", str(cfg), "--examples", "1").returncode == 0
-    assert run("--config", str(cfg)).returncode == 2
+    assert run("--config", str(cfg), "--examples", "1").code == 0
+    assert run("--config", str(cfg)).code == 2
     proc = run("--config", str(cfg), "--examples", "0")
-    assert proc.returncode == 2 and "--examples" in proc.stderr
+    assert proc.code == 2 and "--examples" in proc.stderr

@@ -1,25 +1,22 @@
-"""--examples N (head_examples) and `inv upload-dataset` run as a user would (subprocess, --json)."""
+"""--examples N (head_examples) and `inv upload-dataset` as a user runs it (in-process, --json), with
+the progress bars on a real terminal (a subprocess)."""
 
 from __future__ import annotations
 
 import io
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from synthlaunch import dataset as ds
+from synthlaunch.console import Output
 from synthlaunch.dataset import head_examples, validate_dataset
 from synthlaunch.errors import DatasetError, UsageError
-from synthlaunch.console import Output
 from synthlaunch.render.progress import byte_progress, wants_progress
-
-REPO = Path(__file__).resolve().parents[2]
-INV = Path(sys.executable).parent / "inv"
+from tests.support.cli import Result, executable, run_in_process, tasks_py
+from tests.support.env import user_env
 
 
 def line(i: int) -> bytes:
@@ -118,27 +115,17 @@ def test_progress_bar_only_on_a_terminal_and_for_big_files() -> None:
 
 # -- `inv upload-dataset` --------------------------------------------------------------------------------
 
-def user_env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    scrub = ("SYNTH_API_KEY", "BACKEND_BASE_URL", "BACKEND_OVERRIDE", "SYNTH_BACKEND_URL_OVERRIDE")
-    env = {k: v for k, v in os.environ.items() if k not in scrub}
-    env.update({"CI": "true", "NO_COLOR": "1", "SYNTHLAUNCH_CACHE_DIR": str(tmp_path / "cache"),
-                "SYNTHLAUNCH_STATE_DIR": str(tmp_path / "state"), "XDG_CACHE_HOME": str(tmp_path / "xdg")})
-    env.update(extra)
-    return env
-
-
-def inv(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    (cwd / "tasks.py").write_text("from synthlaunch.tasks import ns  # noqa: F401\n")
-    return subprocess.run([str(INV), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120,
-                          stdin=subprocess.DEVNULL)
+def inv(args: list[str], cwd: Path, env: dict[str, str]) -> Result:
+    """`inv upload-dataset …` in-process, in `cwd`, with `env` added to the test's private environment."""
+    return run_in_process(["inv", *args], cwd=cwd, **env)
 
 
 def test_inv_upload_dataset_json_then_reuse(backend: Any, tmp_path: Path) -> None:
     data = tmp_path / "train.jsonl"
     data.write_bytes(b"".join(line(i) + b"\n" for i in range(7)) + b'{"messages": [{"role": "u"}], "cli": 1}\n')
-    env = user_env(tmp_path, SYNTH_API_KEY=backend.api_key, BACKEND_BASE_URL=backend.root)
+    env = {"SYNTH_API_KEY": backend.api_key, "BACKEND_BASE_URL": backend.root}
     first = inv(["upload-dataset", str(data), "--json"], tmp_path, env)
-    assert first.returncode == 0, first.stderr
+    assert first.code == 0, first.stderr
     doc = json.loads(first.stdout)  # stdout holds only the JSON document
     report = validate_dataset(data)
     assert doc["sha256"] == report.sha256 and doc["examples"] == 8 and doc["bytes"] == report.bytes
@@ -147,11 +134,11 @@ def test_inv_upload_dataset_json_then_reuse(backend: Any, tmp_path: Path) -> Non
     assert backend.api_key not in first.stdout + first.stderr
 
     again = inv(["upload-dataset", str(data), "--json"], tmp_path, env)
-    assert again.returncode == 0, again.stderr
+    assert again.code == 0, again.stderr
     assert json.loads(again.stdout) | {"reused": False} == doc and json.loads(again.stdout)["reused"] is True
 
     human = inv(["upload-dataset", str(data), "--force-upload"], tmp_path, env)
-    assert human.returncode == 0, human.stderr
+    assert human.code == 0, human.stderr
     assert "file id:" in human.stdout and report.sha256 in human.stdout and "examples: 8" in human.stdout
     assert doc["file_id"] not in human.stdout.split("file id:")[1].split("\n")[0]
 
@@ -159,9 +146,9 @@ def test_inv_upload_dataset_json_then_reuse(backend: Any, tmp_path: Path) -> Non
 def test_inv_upload_dataset_examples(backend: Any, tmp_path: Path) -> None:
     data = tmp_path / "many.jsonl"
     data.write_bytes(b"".join(line(i) + b"\n" for i in range(50)) + b"not json at all\n")
-    env = user_env(tmp_path, SYNTH_API_KEY=backend.api_key, BACKEND_BASE_URL=backend.root)
+    env = {"SYNTH_API_KEY": backend.api_key, "BACKEND_BASE_URL": backend.root}
     res = inv(["upload-dataset", str(data), "--examples", "5", "--json"], tmp_path, env)
-    assert res.returncode == 0, res.stderr  # the broken last line is not part of the first 5
+    assert res.code == 0, res.stderr  # the broken last line is not part of the first 5
     doc = json.loads(res.stdout)
     expected = b"".join(line(i) + b"\n" for i in range(5))
     assert doc["examples"] == 5 and doc["bytes"] == len(expected) and doc["examples_limit"] == 5
@@ -169,14 +156,14 @@ def test_inv_upload_dataset_examples(backend: Any, tmp_path: Path) -> None:
     assert record["filename"] == "many.head5.jsonl" and record["bytes"] == len(expected)
 
     bad = inv(["upload-dataset", str(data), "--examples", "0"], tmp_path, env)
-    assert bad.returncode == 2 and "--examples" in bad.stderr and "Traceback" not in bad.stderr
+    assert bad.code == 2 and "--examples" in bad.stderr and "Traceback" not in bad.stderr
 
 
 def test_inv_upload_dataset_invalid_dataset_exits_2_before_credentials(tmp_path: Path) -> None:
     data = tmp_path / "bad.jsonl"
     data.write_bytes(line(0) + b"\n" + b'{"messages": []}\n' * 30)
-    res = inv(["upload-dataset", str(data), "--json"], tmp_path, user_env(tmp_path))  # no SYNTH_API_KEY at all
-    assert res.returncode == 2
+    res = run_in_process(["inv", "upload-dataset", str(data), "--json"], cwd=tmp_path)  # no SYNTH_API_KEY at all
+    assert res.code == 2
     assert f"{data}:2: `messages` is empty" in res.stderr and "and 10 more" in res.stderr
     doc = json.loads(res.stdout)
     assert doc["error"]["type"] == "DatasetError" and len(doc["error"]["problems"]) == 20
@@ -186,8 +173,8 @@ def test_inv_upload_dataset_invalid_dataset_exits_2_before_credentials(tmp_path:
 def test_inv_upload_dataset_missing_key_is_an_env_error(tmp_path: Path) -> None:
     data = tmp_path / "ok.jsonl"
     data.write_bytes(line(0) + b"\n")
-    res = inv(["upload-dataset", str(data)], tmp_path, user_env(tmp_path, BACKEND_BASE_URL="http://127.0.0.1:9"))
-    assert res.returncode == 2 and "SYNTH_API_KEY" in res.stderr
+    res = run_in_process(["inv", "upload-dataset", str(data)], cwd=tmp_path, BACKEND_BASE_URL="http://127.0.0.1:9")
+    assert res.code == 2 and "SYNTH_API_KEY" in res.stderr
 
 
 def test_progress_bars_show_on_a_terminal(backend: Any, tmp_path: Path) -> None:
@@ -202,8 +189,8 @@ def test_progress_bars_show_on_a_terminal(backend: Any, tmp_path: Path) -> None:
     env = user_env(tmp_path, SYNTH_API_KEY=backend.api_key, BACKEND_BASE_URL=backend.root, TERM="xterm",
                    COLUMNS="120")
     env.pop("CI", None)
-    (tmp_path / "tasks.py").write_text("from synthlaunch.tasks import ns  # noqa: F401\n")
-    child = pexpect.spawn(str(INV), ["upload-dataset", str(data), "--force-upload"], cwd=str(tmp_path), env=env,
+    tasks_py(tmp_path)
+    child = pexpect.spawn(executable("inv"), ["upload-dataset", str(data), "--force-upload"], cwd=str(tmp_path), env=env,
                           timeout=60, encoding="utf-8", dimensions=(40, 120))
     child.expect(pexpect.EOF)
     child.close()
@@ -218,7 +205,7 @@ def test_no_progress_bar_without_a_terminal(backend: Any, tmp_path: Path) -> Non
     data = tmp_path / "big.jsonl"
     data.write_bytes(b"".join(line(i) + b"\n" for i in range(60_000)))
     assert data.stat().st_size > 4 * 2**20
-    env = user_env(tmp_path, SYNTH_API_KEY=backend.api_key, BACKEND_BASE_URL=backend.root)
+    env = {"SYNTH_API_KEY": backend.api_key, "BACKEND_BASE_URL": backend.root}
     res = inv(["upload-dataset", str(data), "--force-upload"], tmp_path, env)
-    assert res.returncode == 0, res.stderr
+    assert res.code == 0, res.stderr
     assert "validating big.jsonl" not in res.stdout + res.stderr and "\x1b[" not in res.stdout + res.stderr

@@ -14,6 +14,7 @@ from synthlaunch import dataset as ds
 from synthlaunch.dataset import check_line, fast_ok, validate_dataset
 from synthlaunch.errors import DatasetError
 
+
 def any_fast_accepts(line: bytes) -> bool:
     """True when `fast_ok`, or either fast decoder on its own (after the UTF-8 check), accepts."""
     if fast_ok(line):

@@ -9,12 +9,18 @@ from typing import Any, Callable
 
 import pytest
 
+from synthlaunch.console import Output
 from synthlaunch.dataset import DatasetReport, validate_dataset
 from synthlaunch.errors import BackendError, DatasetError
 from synthlaunch.http import RetryPolicy
-from synthlaunch.console import Output
-from synthlaunch.upload import (UploadCache, UploadResult, default_cache_path, file_state,
-                                idempotency_key_for, upload_dataset)
+from synthlaunch.upload import (
+    UploadCache,
+    UploadResult,
+    default_cache_path,
+    file_state,
+    idempotency_key_for,
+    upload_dataset,
+)
 
 LINE = json.dumps({"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}]})
 
@@ -186,7 +192,7 @@ def test_cache_is_written_atomically_and_survives_garbage(tmp_path: Path) -> Non
     assert (cache.get("k"), cache.get("j")) == ("file_1", "file_2")
     cache.drop("k")
     assert cache.get("k") is None and cache.get("j") == "file_2"
-    assert [p.name for p in path.parent.iterdir()] == ["uploads.json"]  # no temp files left
+    assert sorted(p.name for p in path.parent.iterdir()) == ["uploads.json", "uploads.lock"]  # no temp files
     fresh = UploadCache(tmp_path / "new" / "uploads.json")
     fresh.put("k", "file_3", "c.jsonl")
     assert fresh.path.stat().st_mode & 0o777 == 0o600  # a new cache file is private

@@ -7,7 +7,8 @@ import shutil
 
 import pytest
 
-from .helpers import REPO, project, run, user_env, write_env
+from tests.support.cli import REPO, project, run, write_env
+from tests.support.env import user_env
 
 pytestmark = pytest.mark.timeout(180)
 

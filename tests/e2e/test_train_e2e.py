@@ -6,7 +6,9 @@ import json
 
 import pytest
 
-from .helpers import project, run, user_env, write_env
+from tests.support.backend import jobs_on
+from tests.support.cli import REPO, project, run, write_env
+from tests.support.env import user_env
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -20,10 +22,6 @@ def proj(tmp_path, backend, task_app):
 
 def common(backend) -> list[str]:
     return ["--env-file", ".env", "--backend", backend.root, "--poll-interval", "0.2", "--no-input"]
-
-
-def jobs_on(backend) -> dict[str, dict]:
-    return {j.get("job_id") or j.get("id"): j for j in backend.client().list_jobs(limit=500)}
 
 
 def test_sft_train_runs_to_succeeded(proj, backend, tmp_path) -> None:
@@ -116,8 +114,6 @@ def test_failed_job_exits_1_and_skips_the_next(proj, backend, task_app, tmp_path
 
 
 def test_demo_runs_both_configs(tmp_path) -> None:
-    from .helpers import REPO
-
     result = run(["inv", "demo", "--step-seconds", "0.02"], REPO, user_env(tmp_path), timeout=120)
     assert result.code == 0, result.output
     assert result.stdout.count("succeeded") >= 4  # two jobs' status lines and the summary rows

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pexpect
 import pytest
 
-from .helpers import BIN, project, user_env, write_env
+from tests.support.cli import BIN, project, write_env
+from tests.support.env import user_env
 
 pytestmark = pytest.mark.timeout(120)
 

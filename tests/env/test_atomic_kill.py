@@ -9,6 +9,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from synthlaunch.dotenv_file import parse_text, update_text
 
 WRITER = r"""
@@ -29,6 +31,7 @@ INITIAL = "# credentials for synthlaunch\nexport OTHER='keep me' # comment\n\nSY
 SIZE = 400_000
 
 
+@pytest.mark.slow
 def test_sigkill_during_writes_never_leaves_a_partial_file(tmp_path):
     rng = random.Random(1234)
     path = tmp_path / ".env"

@@ -107,12 +107,15 @@ def test_existing_file_keeps_its_mode_and_bytes(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == [".env"]  # no temp file left behind
 
 
-def test_symlink_target_is_updated(tmp_path):
+def test_symlink_target_is_updated_only_with_consent(tmp_path):
     real = tmp_path / "real.env"
     real.write_text("A=1\n")
     link = tmp_path / ".env"
     link.symlink_to(real)
-    write_keys(link, {KEY: "v"})
+    with pytest.raises(EnvError, match="symbolic link to"):
+        write_keys(link, {KEY: "v"})
+    assert real.read_text() == "A=1\n"
+    write_keys(link, {KEY: "v"}, consented=True)
     assert link.is_symlink()
     assert real.read_text() == "A=1\nSYNTH_API_KEY=v\n"
 

@@ -13,17 +13,17 @@ import pexpect
 import pytest
 
 from synthlaunch.dotenv_file import read_values
+from tests.support import pty_driver
+from tests.support.env import scrubbed_environ
 
-DRIVER = Path(__file__).with_name("pty_driver.py")
+DRIVER = Path(pty_driver.__file__)
 SECRET = "sk_typed_secret_0123456789abcdef"
 ENV_SECRET = "env_typed_secret_fedcba9876543210"
 TIMEOUT = 30
 
 
 def spawn(cwd: Path, spec: dict, extra_env: dict | None = None) -> tuple[pexpect.spawn, io.StringIO]:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("CI", "SYNTH_API_KEY", "ENVIRONMENT_API_KEY", "DEV_ENVIRONMENT_API_KEY", "TASK_APP_URL",
-                        "TASK_APP_BASE_URL", "BACKEND_BASE_URL", "BACKEND_OVERRIDE", "SYNTH_BACKEND_URL_OVERRIDE")}
+    env = scrubbed_environ()  # no CI, no keys; HOME and XDG dirs are the test's private ones
     env.update(extra_env or {})
     env["COLUMNS"] = "200"
     log = io.StringIO()

@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import io
-
 import pytest
 
 from synthlaunch.env import discover_env_files, required_keys, resolve_env
 from synthlaunch.errors import EnvError
 from synthlaunch.redact import REGISTRY, redact
-from synthlaunch.console import Output
+from tests.support.capture import Captured
 
 SK = "sk_test_resolve_0123456789abcdef"
 EK = "env_test_resolve_abcdef0123456789"
 
 
 def make_out(**kw):
-    stdout, stderr = io.StringIO(), io.StringIO()
-    return Output(no_input=True, stdout=stdout, stderr=stderr, **kw), stdout, stderr
+    return Captured(no_input=True, **kw).parts
 
 
 @pytest.fixture
@@ -40,7 +37,7 @@ def test_precedence_flag_shell_env_files_discovered(home):
                      "SYNTH_ORG_ID=org_first\n")
     second = home / "b.env"
     second.write_text("ENVIRONMENT_API_KEY=from_second_file_2\n")
-    out, stdout, _ = make_out()
+    out, stdout, _ = make_out(verbose=True)  # source lines: once, or always with --verbose
     env = resolve_env(out, required=required_keys("rl", task_url_known=False), env_files=[first, second],
                       flag_values={"TASK_APP_URL": "https://flag.example.com"},
                       environ={"SYNTH_API_KEY": SK, "SYNTH_ORG_ID": "org_shell"})
@@ -126,7 +123,7 @@ def test_one_error_lists_every_missing_key_and_how(home):
 
 def test_ci_is_named_as_the_reason(home, monkeypatch):
     monkeypatch.setenv("CI", "true")
-    out = Output(stdout=io.StringIO(), stderr=io.StringIO())
+    out = Captured().out
     with pytest.raises(EnvError, match=r"not prompting: CI is set"):
         resolve_env(out, required=["SYNTH_API_KEY"], environ={})
 
@@ -148,7 +145,7 @@ def test_nothing_is_written_without_typed_values(home):
 
 def test_backend_from_flag_shell_or_chosen_env(home):
     (home / ".env").write_text("BACKEND_OVERRIDE=https://file-override.example.com/\n")
-    out, stdout, _ = make_out()
+    out, stdout, _ = make_out(verbose=True)  # source lines: once, or always with --verbose
     env = resolve_env(out, required=[], environ={})
     assert env.backend_url == "https://file-override.example.com/api"
     assert env.backend_source == "BACKEND_OVERRIDE (file ./.env)"
@@ -278,3 +275,18 @@ def test_a_task_url_that_cannot_be_parsed_is_invalid_input_naming_its_source(hom
                     environ={"SYNTH_API_KEY": SK, "ENVIRONMENT_API_KEY": EK}, flag_values={"TASK_APP_URL": url})
     assert info.value.message.startswith("TASK_APP_URL (from flag --task-url)")
     assert "is not an http(s) URL with a host" in info.value.message
+
+
+def test_source_lines_are_shown_once_then_only_with_verbose(home):
+    environ = {"SYNTH_API_KEY": SK, "SYNTHLAUNCH_STATE_DIR": str(home / "state")}
+    texts = []
+    for verbose in (False, False, True):
+        out, stdout, _ = make_out(verbose=verbose)
+        resolve_env(out, required=["SYNTH_API_KEY"], environ=environ)
+        texts.append(stdout.getvalue())
+    assert "SYNTH_API_KEY: " in texts[0] and "(from shell)" in texts[0] and "backend: " in texts[0]
+    assert texts[1] == ""
+    assert texts[2] == texts[0]
+    out, stdout, _ = make_out()
+    resolve_env(out, required=["SYNTH_API_KEY"], environ={**environ, "BACKEND_BASE_URL": "http://127.0.0.1:9"})
+    assert stdout.getvalue() == "backend: http://127.0.0.1:9/api (from BACKEND_BASE_URL (shell))\n"  # only the changed line

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from synthlaunch.api import job_id_of
-
-from .helpers import rl_body, sft_body, wait_file_ready, wait_for, write_jsonl
+from tests.support.backend import rl_body, sft_body, wait_file_ready, wait_for, write_jsonl
 
 
 def test_sft_job_upload_start_stream_to_succeeded(backend, tmp_path):

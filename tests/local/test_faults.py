@@ -11,8 +11,7 @@ from hypothesis import strategies as st
 from synthlaunch.api import job_id_of
 from synthlaunch.http import RetryPolicy
 from synthlaunch.local.faults import KINDS, FaultInjector, FaultSpecError, parse_spec
-
-from .helpers import sft_body, wait_file_ready, wait_job_done, write_jsonl
+from tests.support.backend import sft_body, wait_file_ready, wait_job_done, write_jsonl
 
 
 def _get(server, path="/api/files"):

@@ -9,7 +9,7 @@ import json
 import pytest
 import requests
 
-from .helpers import CHAT_LINE, wait_file_ready, wait_for, write_jsonl
+from tests.support.backend import CHAT_LINE, wait_file_ready, wait_for, write_jsonl
 
 
 def test_upload_stores_content_addressed_with_sha256_and_size(backend, tmp_path):

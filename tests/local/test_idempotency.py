@@ -9,8 +9,7 @@ import requests
 
 from synthlaunch.api import job_id_of
 from synthlaunch.errors import BackendError
-
-from .helpers import rl_body, write_jsonl
+from tests.support.backend import rl_body, write_jsonl
 
 URL = "http://127.0.0.1:9/task"
 
@@ -130,7 +129,7 @@ def test_file_upload_idempotency(backend_factory, tmp_path):
 
 
 def test_sft_job_idempotency(backend_factory, tmp_path):
-    from .helpers import sft_body, wait_file_ready
+    from tests.support.backend import sft_body, wait_file_ready
 
     server = backend_factory()
     client = server.client()

@@ -8,8 +8,7 @@ import requests
 
 from synthlaunch.api import job_id_of
 from synthlaunch.errors import BackendError
-
-from .helpers import rl_body, sft_body, wait_file_ready, wait_for, wait_job_done, write_jsonl
+from tests.support.backend import rl_body, sft_body, wait_file_ready, wait_for, wait_job_done, write_jsonl
 
 URL = "http://127.0.0.1:9/task"
 

@@ -4,7 +4,6 @@ emulation plan."""
 from __future__ import annotations
 
 import json
-import tempfile
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -16,28 +15,27 @@ from synthlaunch.local.worker import check_jsonl, loss_at, plan_job
 
 @settings(max_examples=30, deadline=None)
 @given(steps=st.integers(0, 30), names=st.integers(1, 3), limit=st.integers(1, 10))
-def test_metric_pages_with_after_step_cursor_return_every_point_once(steps, names, limit):
-    with tempfile.TemporaryDirectory() as tmp:
-        store = Store(tmp)
-        try:
-            for step in range(steps):
-                for n in range(names):
-                    store.add_metric("job", f"m{n}", step, float(step))
-            seen: list[tuple[int, str]] = []
-            after = -1
-            for _ in range(steps * names + 2):
-                page = store.metrics("job", after_step=after, limit=limit)
-                if not page:
-                    break
-                seen += [(p["step"], p["name"]) for p in page]
-                after = page[-1]["step"]
-            expected = [(s, f"m{n}") for s in range(steps) for n in range(names)]
-            if names <= limit:  # a step fits in a page: the cursor never loses a point
-                assert seen == expected
-            else:
-                assert {s for s, _ in seen} == set(range(steps))
-        finally:
-            store.close()
+def test_metric_pages_with_after_step_cursor_return_every_point_once(tmp_path_factory, steps, names, limit):
+    store = Store(str(tmp_path_factory.mktemp("store")))  # under pytest's tmp, never a bare /tmp entry
+    try:
+        for step in range(steps):
+            for n in range(names):
+                store.add_metric("job", f"m{n}", step, float(step))
+        seen: list[tuple[int, str]] = []
+        after = -1
+        for _ in range(steps * names + 2):
+            page = store.metrics("job", after_step=after, limit=limit)
+            if not page:
+                break
+            seen += [(p["step"], p["name"]) for p in page]
+            after = page[-1]["step"]
+        expected = [(s, f"m{n}") for s in range(steps) for n in range(names)]
+        if names <= limit:  # a step fits in a page: the cursor never loses a point
+            assert seen == expected
+        else:
+            assert {s for s, _ in seen} == set(range(steps))
+    finally:
+        store.close()
 
 
 @settings(max_examples=60, deadline=None)
@@ -75,10 +73,10 @@ line_st = st.one_of(
 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(line_st, max_size=8))
-def test_jsonl_check_fails_exactly_when_a_line_is_bad(lines):
-    with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as fh:
-        fh.write("\n".join(lines) + "\n")
-    error, count, first = check_jsonl(fh.name)
+def test_jsonl_check_fails_exactly_when_a_line_is_bad(tmp_path_factory, lines):
+    path = tmp_path_factory.mktemp("jsonl") / "lines.jsonl"  # was a NamedTemporaryFile(delete=False) in /tmp
+    path.write_text("\n".join(lines) + "\n")
+    error, count, first = check_jsonl(str(path))
     good = json.dumps({"messages": [{"role": "user", "content": "hi"}]})
     non_blank = [line for line in lines if line]
     assert count == len(non_blank) or error is not None  # the check may stop after 5 problems

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from synthlaunch.api import job_id_of
-
-from .helpers import rl_body, sft_body, wait_file_ready, wait_for, wait_job_done, write_jsonl
+from tests.support.backend import rl_body, sft_body, wait_file_ready, wait_for, wait_job_done, write_jsonl
 
 
 def test_restart_keeps_files_jobs_events_metrics_and_idempotency(backend_factory, task_app, tmp_path):

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from synthlaunch.preflight import (CHECK_HEALTH, classify_health, classify_task_info, classify_verify,
-                                   is_loopback, transport_diagnostic)
+from synthlaunch.preflight import (
+    CHECK_HEALTH,
+    classify_health,
+    classify_task_info,
+    classify_verify,
+    is_loopback,
+    transport_diagnostic,
+)
 from synthlaunch.redact import mask, redact
 from synthlaunch.task_app import TaskAppAnswer
-
-from .helpers import ENV_KEY
+from tests.support.keys import FIXED_ENV_KEY as ENV_KEY
 
 URL = "http://127.0.0.1:8001"
 
@@ -26,14 +32,14 @@ def test_health_200_passes():
 def test_health_200_but_unauthorized_is_a_warning():
     row = classify_health(answer(200, {"status": "healthy", "authorized": False,
                                         "expected_api_key_prefix": "sk_demo"}), ENV_KEY)
-    assert row.result == "warn" and "'sk_demo'" in row.detail and mask(ENV_KEY) in row.detail
+    assert row.result == "warn" and "'sk_d…'" in row.detail and mask(ENV_KEY) in row.detail
 
 
 def test_health_401_with_expected_prefix_is_auth_optional_warning():
     row = classify_health(answer(401, {"detail": "Invalid API key", "expected_api_key_prefix": "sk_demo"}), ENV_KEY)
     assert row.result == "warn"
     assert row.detail.startswith("auth-optional: the task app rejected ENVIRONMENT_API_KEY (sk_e…ab)")
-    assert "it expects keys starting with 'sk_demo'" in row.detail
+    assert "it expects keys starting with 'sk_d…'" in row.detail
     assert "ENVIRONMENT_API_KEY" in row.hint
 
 
@@ -67,7 +73,7 @@ def test_task_info_rules():
     assert row.result == "fail" and "not a task app?" in row.detail
     # auth-optional applies to /health only: /task_info passes on 200 only
     row = classify_task_info(answer(401, {"expected_api_key_prefix": "sk_demo"}, "task_info"), ENV_KEY)
-    assert row.result == "fail" and "expects keys starting with 'sk_demo'" in row.detail
+    assert row.result == "fail" and "expects keys starting with 'sk_d…'" in row.detail
 
 
 def test_verify_any_ok_true_and_false():
@@ -128,8 +134,9 @@ def test_classification_is_total_and_follows_the_contract(status, body):
     health = classify_health(answer(status, body), ENV_KEY)
     info = classify_task_info(answer(status, body, "task_info"), ENV_KEY)
     assert health.result in ("pass", "warn", "fail") and info.result in ("pass", "fail")
-    assert (info.result == "pass") == (status == 200)
-    if status not in (200, 401, 403):
+    # a 200 passes only with a JSON object (an HTML page or a bare value is not a task app's answer)
+    assert (info.result == "pass") == (status == 200 and isinstance(body, dict))
+    if status not in (200, 401, 403) or (status == 200 and not isinstance(body, dict)):
         assert health.result == "fail"
     if health.result != "pass":
         assert health.detail

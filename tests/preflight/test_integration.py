@@ -8,10 +8,9 @@ import logging
 import pytest
 
 from synthlaunch.errors import BackendUnreachable, PreflightError
-from synthlaunch.preflight import (CHECK_HEALTH, CHECK_TASK_INFO, CHECK_VERIFY, raise_for_report, run_checks)
-
-from .helpers import FAST, dead_url
-from .stub import StubServer
+from synthlaunch.preflight import CHECK_HEALTH, CHECK_TASK_INFO, CHECK_VERIFY, raise_for_report, run_checks
+from tests.support.net import FAST, dead_url
+from tests.support.stub import StubServer
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -97,7 +96,7 @@ def test_backend_503_then_recovery(backend_factory, task_app):
 
 def test_backend_429_retry_after_is_honoured(backend_factory, task_app, caplog):
     faulty = backend_factory(faults="path=/api/rl/verify_task_app,kinds=429,times=1,retry_after=1")
-    with caplog.at_level(logging.WARNING, logger="synthlaunch.http"):
+    with caplog.at_level(logging.INFO, logger="synthlaunch.http"):  # retry lines are info: --quiet hides them
         report = run_checks(faulty.client(), task_app.url, task_app.environment_api_key, policy=FAST)
     assert report.ok
     retry_lines = [r.getMessage() for r in caplog.records if r.name == "synthlaunch.http"]
@@ -113,4 +112,4 @@ def test_backend_unreachable(backend_factory, task_app):
     assert report.backend_unreachable and report.exit_code == 4
     with pytest.raises(BackendUnreachable) as info:
         raise_for_report(report)
-    assert info.value.exit_code == 4 and "inv local.backend" in (info.value.hint or "")
+    assert info.value.exit_code == 4 and "local.backend task" in (info.value.hint or "")

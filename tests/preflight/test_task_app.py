@@ -8,9 +8,9 @@ import pytest
 
 from synthlaunch.http import RetryPolicy
 from synthlaunch.task_app import TaskAppClient, TaskAppUnreachable, auth_headers, parse_aliases
-
-from .helpers import ENV_KEY, FAST, dead_url
-from .stub import StubServer
+from tests.support.keys import FIXED_ENV_KEY as ENV_KEY
+from tests.support.net import FAST, dead_url
+from tests.support.stub import StubServer
 
 
 @pytest.fixture
@@ -76,10 +76,16 @@ def test_401_is_returned_not_retried(stub):
 
 
 def test_connection_refused_raises_after_retries():
+    from dataclasses import replace
+
     with pytest.raises(TaskAppUnreachable) as info:
-        TaskAppClient(dead_url(), ENV_KEY, policy=FAST).health()
+        TaskAppClient(dead_url(), ENV_KEY, policy=replace(FAST, retry_refused_loopback=True)).health()
     assert info.value.reason == "connection refused"
     assert len(info.value.retries) == FAST.attempts - 1
+    # by default a refused loopback connection is not retried: nothing listens there (issue 15)
+    with pytest.raises(TaskAppUnreachable) as info:
+        TaskAppClient(dead_url(), ENV_KEY, policy=FAST).health()
+    assert info.value.retries == []
 
 
 def test_dns_failure():

@@ -15,27 +15,24 @@ from __future__ import annotations
 import json
 import os
 import re
-import secrets
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
-from e2e.helpers import REPO, SCRUB, project, run, user_env
+import tomllib
 
 from synthlaunch.config import schema
-from servers import Backend as BackendServer
-
-from .helpers import leaked
+from tests.support.cli import REPO, project, run, run_in_process
+from tests.support.env import TOOL_VARIABLES, user_env
+from tests.support.keys import API_KEY, ENV_KEY
+from tests.support.leaks import leaked
+from tests.support.servers import Backend as BackendServer
+from tests.support.servers import running
 
 pytestmark = pytest.mark.timeout(120)
 
 CORPUS = Path(__file__).parent / "corpus"
-# Secrets share no word with test names: the leak check looks for any 8-character fragment, and
-# a key prefix that is a word of a tmp path can match it by accident (see test_soak.py).
-API_KEY = "sk_" + secrets.token_hex(20)
-ENV_KEY = "env_" + secrets.token_hex(20)
 GOOD_LINE = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]}'
 
 
@@ -263,11 +260,9 @@ def test_corpus_is_big_and_varied() -> None:
 @pytest.fixture(scope="module")
 def backend(tmp_path_factory) -> Iterator[BackendServer]:
     """A live backend that would accept every run: it must stay empty."""
-    server = BackendServer(api_keys=[API_KEY], environment_api_keys=[ENV_KEY], step_seconds=0.01,
-                           data_dir=tmp_path_factory.mktemp("corpus-backend"))
-    server.start()
-    yield server
-    server.stop()
+    with running() as servers:
+        yield servers.start(BackendServer(api_keys=[API_KEY], environment_api_keys=[ENV_KEY], step_seconds=0.01,
+                                          data_dir=tmp_path_factory.mktemp("corpus-backend")))
 
 
 @pytest.fixture(scope="module")
@@ -278,7 +273,7 @@ def workspace(tmp_path_factory, backend) -> Iterator[Path]:
     (root / "configs" / "corpus").mkdir()
     (root / "good.env").write_text(f"SYNTH_API_KEY={API_KEY}\nENVIRONMENT_API_KEY={ENV_KEY}\n")
     with pytest.MonkeyPatch.context() as mp:
-        for name in SCRUB:
+        for name in TOOL_VARIABLES:
             mp.delenv(name, raising=False)
         for name, value in user_env(tmp).items():
             if name not in os.environ or os.environ[name] != value:
@@ -332,21 +327,16 @@ def inventory(backend: BackendServer) -> tuple[int, int]:
     return len(client.list_jobs(limit=1000)), len(client.list_files(limit=1000))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", ALL, ids=lambda c: c.name)
-def test_bad_input_in_process(case: Case, workspace: Path, backend: BackendServer, capsys) -> None:
-    from synthlaunch.program import program
-
+def test_bad_input_in_process(case: Case, workspace: Path, backend: BackendServer) -> None:
     argv = materialise(case, workspace, backend)
     before = inventory(backend)
-    code = 0
-    try:
-        program.run(["synthlaunch", *argv])
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out = capsys.readouterr()
-    check(case, code, out.out, out.err, backend, before)
+    result = run_in_process(["synthlaunch", *argv], cwd=workspace)
+    check(case, result.code, result.stdout, result.stderr, backend, before)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", SUBPROCESS, ids=lambda c: c.name)
 def test_bad_input_subprocess(case: Case, workspace: Path, backend: BackendServer, tmp_path) -> None:
     argv = materialise(case, workspace, backend)

@@ -17,11 +17,13 @@ import time
 from pathlib import Path
 
 import pytest
-from e2e.helpers import BIN, project, run, user_env, write_env
 
-from .helpers import jobs_on, leaked
+from tests.support.backend import jobs_on
+from tests.support.cli import BIN, project, run, write_env
+from tests.support.env import user_env
+from tests.support.leaks import leaked
 
-pytestmark = pytest.mark.timeout(120)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
 
 HOLD = 60  # seconds the create answer is held back: far longer than the test needs to kill the tool
 

@@ -19,20 +19,22 @@ still under faults, ends with the expected code, and the run still has exactly o
 from __future__ import annotations
 
 import json
-import secrets
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
 import pytest
-from e2e.helpers import Result, project, run, user_env, write_env
 
-from servers import Backend as BackendServer, TaskAppServer
+from tests.support.backend import jobs_on
+from tests.support.cli import Result, project, run, write_env
+from tests.support.env import user_env
+from tests.support.keys import API_KEY, ENV_KEY
+from tests.support.leaks import leaked, ndjson
+from tests.support.servers import Backend as BackendServer
+from tests.support.servers import TaskAppServer, running
 
-from .helpers import jobs_on, leaked, ndjson
-
-pytestmark = pytest.mark.timeout(300)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
 RUNS = 50
 PARALLEL = 4
@@ -43,11 +45,6 @@ ROUTES = ("/api/files*", "/api/rl/verify_task_app", "/api/rl/jobs", "/api/learni
           "/api/*/jobs/*/metrics", "/api/*/jobs/*/timeline")
 FAULTS = ";".join(f"path={route},rate=0.3,kinds=429+502+503+drop+latency,seed={20261125 + n},retry_after=0.2,"
                   "latency=0.2" for n, route in enumerate(ROUTES))
-# Secrets share no word with the test's own names: the leak check looks for any 8-character
-# fragment, and "_soak_50" (key prefix + first hex digits) once matched the tmp path
-# ".../test_soak_50_runs_under.../data-0.jsonl" that SFT runs print.
-API_KEY = "sk_" + secrets.token_hex(20)
-ENV_KEY = "env_" + secrets.token_hex(20)
 
 
 @dataclass
@@ -64,14 +61,11 @@ class Plan:
 
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory) -> Iterator[tuple[BackendServer, TaskAppServer]]:
-    app = TaskAppServer(environment_api_keys=[ENV_KEY])
-    backend = BackendServer(api_keys=[API_KEY], environment_api_keys=[ENV_KEY], step_seconds=0.01,
-                            data_dir=tmp_path_factory.mktemp("soak-backend"), faults=FAULTS)
-    app.start()
-    backend.start()
-    yield backend, app
-    backend.stop()
-    app.stop()
+    with running() as servers:
+        app = servers.start(TaskAppServer(environment_api_keys=[ENV_KEY]))
+        backend = servers.start(BackendServer(api_keys=[API_KEY], environment_api_keys=[ENV_KEY], step_seconds=0.01,
+                                              data_dir=tmp_path_factory.mktemp("soak-backend"), faults=FAULTS))
+        yield backend, app
 
 
 def make_plans(root: Path) -> list[Plan]:

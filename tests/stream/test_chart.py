@@ -7,8 +7,8 @@ import io
 import pyte
 from rich.console import Console
 
-from synthlaunch.render.chart import ChartRenderer, chart_possible
 from synthlaunch.console import Output
+from synthlaunch.render.chart import ChartRenderer, chart_possible
 from synthlaunch.stream import JobResult
 
 

@@ -1,59 +1,62 @@
-"""`inv stream`, `inv jobs`, `inv cancel` as a user runs them: subprocesses against the embedded backend."""
+"""`inv stream`, `inv jobs`, `inv cancel` as a user runs them: subprocesses against the embedded backend
+(runs whose output and exit code are the point run in-process; a real process where a signal or a
+terminal is involved, or the hint names the program that runs)."""
 
 from __future__ import annotations
 
 import json
-import os
 import queue
 import signal
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
-from stream_helpers import create_rl, wait_status
 
-from synthlaunch.env import KNOWN_KEYS
+from tests.support.cli import Result, executable, run, run_in_process, tasks_py
+from tests.support.env import user_env
+from tests.support.jobs import create_rl, wait_status
 
-INV = str(Path(sys.executable).parent / "inv")
-SCRUB = KNOWN_KEYS  # the developer's own credentials and backend choices are never inherited
+INV = executable("inv")
 
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    (tmp_path / "tasks.py").write_text("from synthlaunch.tasks import ns  # noqa: F401\n")
-    return tmp_path
+    return tasks_py(tmp_path)
 
 
-def _env(server) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in SCRUB}
-    env.update({"SYNTH_API_KEY": server.api_key, "CI": "true", "NO_COLOR": "1", "COLUMNS": "120"})
-    return env
+def _env(project: Path, server) -> dict[str, str]:
+    return user_env(project, SYNTH_API_KEY=server.api_key, COLUMNS="120")
 
 
-def _inv(project: Path, server, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([INV, *args, "--backend", server.root], cwd=project, env=_env(server),
-                          capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+def _inv(project: Path, server, *args: str, timeout: float = 120) -> Result:
+    """A real `inv` process (for the hints, which name the program that runs)."""
+    return run(["inv", *args, "--backend", server.root], project, _env(project, server), timeout=timeout)
+
+
+def _here(project: Path, server, *args: str) -> Result:
+    """The same command in-process."""
+    return run_in_process(["inv", *args, "--backend", server.root], cwd=project, SYNTH_API_KEY=server.api_key,
+                          COLUMNS="120")
 
 
 def test_inv_stream_succeeded_and_json(project, backend):
     client = backend.client()
     job_id = create_rl(client, steps=5)
-    done = _inv(project, backend, "stream", "--job-id", job_id, "--poll-interval", "0.05")
-    assert done.returncode == 0, done.stderr
-    assert "status=succeeded" in done.stdout and "train.loss=" in done.stdout
+    done = _here(project, backend, "stream", "--job-id", job_id, "--poll-interval", "0.05")
+    assert done.code == 0, done.stderr
+    assert "status=succeeded" in done.stdout and " loss=" in done.stdout and "step 5/5" in done.stdout
     assert backend.api_key not in done.stdout + done.stderr  # the key is only ever shown masked
 
-    as_json = _inv(project, backend, "stream", "--job-id", job_id, "--json", "--poll-interval", "0.05")
-    assert as_json.returncode == 0
+    as_json = _here(project, backend, "stream", "--job-id", job_id, "--json", "--poll-interval", "0.05")
+    assert as_json.code == 0
     records = [json.loads(line) for line in as_json.stdout.splitlines()]  # stdout is only NDJSON
     assert records[-1]["record"] == "summary" and records[-1]["status"] == "succeeded"
     assert [r["seq"] for r in records if r["record"] == "event"] == list(range(1, 5 + 4))
 
-    ndjson = _inv(project, backend, "stream", "--job-id", job_id, "--stream-format", "json")
-    assert ndjson.returncode == 0
+    ndjson = _here(project, backend, "stream", "--job-id", job_id, "--stream-format", "json")
+    assert ndjson.code == 0
     again = [json.loads(line) for line in ndjson.stdout.splitlines()]  # stdout is only NDJSON here too
     assert [(r["record"], r.get("seq")) for r in again] == [(r["record"], r.get("seq")) for r in records]
     assert "watching job" in ndjson.stderr
@@ -61,8 +64,8 @@ def test_inv_stream_succeeded_and_json(project, backend):
 
 def test_inv_stream_failed_exit_1(project, backend):
     job_id = create_rl(backend.client(), steps=6, fail_at_step=2)
-    done = _inv(project, backend, "stream", "--job-id", job_id, "--type", "rl", "--poll-interval", "0.05")
-    assert done.returncode == 1
+    done = _here(project, backend, "stream", "--job-id", job_id, "--type", "rl", "--poll-interval", "0.05")
+    assert done.code == 1
     assert "status=failed" in done.stdout
 
 
@@ -70,19 +73,20 @@ def test_inv_stream_poll_timeout_exit_5(project, backend_factory):
     server = backend_factory(step_seconds=0.05)
     job_id = create_rl(server.client(), steps=10_000)
     done = _inv(project, server, "stream", "--job-id", job_id, "--poll-timeout", "0.5", "--poll-interval", "0.1")
-    assert done.returncode == 5
+    assert done.code == 5
     assert f"inv stream --job-id {job_id}" in done.stderr and "Traceback" not in done.stderr
 
 
 def test_inv_stream_bad_flags_exit_2(project, backend):
-    done = _inv(project, backend, "stream", "--job-id", "x", "--stream-format", "fancy")
-    assert done.returncode == 2 and "--stream-format" in done.stderr
+    done = run_in_process(["inv", "stream", "--job-id", "x", "--stream-format", "fancy", "--backend", backend.root],
+                          cwd=project, SYNTH_API_KEY=backend.api_key)
+    assert done.code == 2 and "--stream-format" in done.stderr
 
 
 def _start_stream(project: Path, server, job_id: str, *extra: str) -> tuple[subprocess.Popen[str], queue.Queue]:
     proc = subprocess.Popen([INV, "stream", "--job-id", job_id, "--backend", server.root,
                              "--poll-interval", "0.1", *extra],
-                            cwd=project, env=_env(server), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            cwd=project, env=_env(project, server), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             stdin=subprocess.DEVNULL, text=True)
     lines: queue.Queue = queue.Queue()
     assert proc.stdout is not None
@@ -105,7 +109,7 @@ def test_ctrl_c_exit_130(project, backend_factory, cancel):
     job_id = create_rl(client, steps=10_000)
     proc, lines = _start_stream(project, server, job_id, *(["--cancel-on-interrupt"] if cancel else []))
     try:
-        _wait_for(lines, "train.loss=")  # it is streaming
+        _wait_for(lines, " loss=")  # it is streaming (one line per step)
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=60)
     finally:
@@ -130,20 +134,20 @@ def test_inv_jobs_table_json_and_cancel(project, backend_factory):
     running_id = create_rl(client, steps=10_000)
     wait_status(client, running_id, {"running"})
 
-    table = _inv(project, server, "jobs")
-    assert table.returncode == 0, table.stderr
+    table = _here(project, server, "jobs")
+    assert table.code == 0, table.stderr
     rows = {line.split()[0]: line for line in table.stdout.splitlines() if line.startswith("job_")}
     assert "succeeded" in rows[done_id] and "running" in rows[running_id]
 
-    listed = _inv(project, server, "jobs", "--json", "--status", "running")
+    listed = _here(project, server, "jobs", "--json", "--status", "running")
     assert [j["id"] for j in json.loads(listed.stdout)["jobs"]] == [running_id]
 
-    cancelled = _inv(project, server, "cancel", running_id)
-    assert cancelled.returncode == 0 and "cancelled" in cancelled.stdout
+    cancelled = _here(project, server, "cancel", running_id)
+    assert cancelled.code == 0 and "cancelled" in cancelled.stdout
     assert client.get_job("rl", running_id)["status"] == "cancelled"
 
-    missing = _inv(project, server, "cancel", "job_does_not_exist")
-    assert missing.returncode == 4 and "not found" in missing.stderr
+    missing = _here(project, server, "cancel", "job_does_not_exist")
+    assert missing.code == 4 and "not found" in missing.stderr
 
 
 def test_chart_in_a_terminal_80x24(project, backend):
@@ -152,7 +156,7 @@ def test_chart_in_a_terminal_80x24(project, backend):
     import pyte
 
     job_id = create_rl(backend.client(), steps=30)
-    env = {k: v for k, v in _env(backend).items() if k not in ("CI", "NO_COLOR", "COLUMNS")}
+    env = {k: v for k, v in _env(project, backend).items() if k not in ("CI", "NO_COLOR", "COLUMNS")}
     env["TERM"] = "xterm-256color"
     child = pexpect.spawn(INV, ["stream", "--job-id", job_id, "--backend", backend.root, "--poll-interval", "0.05",
                                 "--stream-format", "chart"], cwd=str(project), env=env, dimensions=(24, 80),
@@ -171,6 +175,6 @@ def test_chart_in_a_terminal_80x24(project, backend):
 
 def test_chart_falls_back_to_lines_off_a_terminal(project, backend):
     job_id = create_rl(backend.client(), steps=3)
-    done = _inv(project, backend, "stream", "--job-id", job_id, "--stream-format", "chart", "--poll-interval", "0.05")
-    assert done.returncode == 0
-    assert "status=succeeded" in done.stdout and "train.loss=" in done.stdout and "\x1b[" not in done.stdout
+    done = _here(project, backend, "stream", "--job-id", job_id, "--stream-format", "chart", "--poll-interval", "0.05")
+    assert done.code == 0
+    assert "status=succeeded" in done.stdout and " loss=" in done.stdout and "\x1b[" not in done.stdout

@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-import io
 import json
 import random
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from stream_fakes import FakeClient, FakeJob, watch
 
 from synthlaunch.errors import Interrupted, PollTimeout
 from synthlaunch.render.cli import event_line, format_value, is_noisy, metric_line
-from synthlaunch.console import Output
 from synthlaunch.stream import Cursors, EventSeen, JobStreamer, MetricSeen, StatusChange, kind_of
-
-
-def _out() -> tuple[Output, io.StringIO, io.StringIO]:
-    stdout, stderr = io.StringIO(), io.StringIO()
-    return Output(stdout=stdout, stderr=stderr), stdout, stderr
+from tests.support.capture import Captured
+from tests.support.fakes import FakeClient, FakeJob, watch
 
 
 def _ev(seq: int, etype: str = "sft.progress", **kw) -> dict:
@@ -140,22 +134,22 @@ def _finished_job(status: str = "succeeded") -> FakeJob:
 
 
 def test_watch_cli_hides_noise_and_summarises():
-    out, stdout, _ = _out()
+    out, stdout, _ = Captured().parts
     result = watch(FakeClient(_finished_job()), "j1", kind="sft", out=out, poll_interval=0.01)
     text = stdout.getvalue()
     assert result.exit_code == 0 and result.status == "succeeded" and result.last_loss == 0.4
     assert "sft.worker.alive" not in text and "[2] sft.progress" in text
-    assert "train.loss=0.9000 (step=0)" in text and "status=succeeded" in text
+    assert "step 1 loss=0.9000" in text and "step 2 loss=0.4000" in text and "status=succeeded" in text
     assert "job j1 (sft) succeeded" in text and result.events_seen == 3
 
 
 def test_watch_failed_job_exit_1():
-    out, _, _ = _out()
+    out, _, _ = Captured().parts
     assert watch(FakeClient(_finished_job("failed")), "j1", kind="sft", out=out).exit_code == 1
 
 
 def test_watch_json_records():
-    out, stdout, stderr = _out()
+    out, stdout, stderr = Captured().parts
     watch(FakeClient(_finished_job()), "j1", kind="sft", out=out, stream_format="json")
     records = [json.loads(line) for line in stdout.getvalue().splitlines()]
     kinds = [r["record"] for r in records]
@@ -166,7 +160,7 @@ def test_watch_json_records():
 
 
 def test_poll_timeout_raises_with_reattach_hint():
-    out, _, stderr = _out()
+    out, _, stderr = Captured().parts
     with pytest.raises(PollTimeout) as info:
         watch(FakeClient(FakeJob(status="running")), "j9", kind="sft", out=out,
                   poll_timeout=0.05, poll_interval=0.01)
@@ -179,14 +173,14 @@ def test_ctrl_c_leaves_job_running_or_cancels():
         raise KeyboardInterrupt
 
     job = FakeJob(status="running")
-    out, _, stderr = _out()
+    out, _, stderr = Captured().parts
     with pytest.raises(Interrupted) as info:
         watch(FakeClient(job), "j2", kind="sft", out=out, sleep=interrupt)
     assert info.value.exit_code == 130 and job.status == "running"
     assert "inv stream --job-id j2" in stderr.getvalue() and "inv cancel j2" in stderr.getvalue()
 
     client = FakeClient(job)
-    out, _, stderr = _out()
+    out, _, stderr = Captured().parts
     with pytest.raises(Interrupted):
         watch(client, "j2", kind="sft", out=out, sleep=interrupt, cancel_on_interrupt=True)
     assert job.status == "cancelled" and "cancelled job j2" in stderr.getvalue()
@@ -197,7 +191,7 @@ def test_cursors_default_keeps_step_zero():
 
 
 def test_json_poll_timeout_keeps_stdout_ndjson():
-    out, stdout, stderr = _out()
+    out, stdout, stderr = Captured().parts
     with pytest.raises(PollTimeout):
         watch(FakeClient(FakeJob(status="running", events=[_ev(1)])), "j7", kind="sft", out=out,
                   stream_format="json", poll_timeout=0.05, poll_interval=0.01)

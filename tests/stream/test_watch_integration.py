@@ -6,10 +6,11 @@ import threading
 import time
 
 import pytest
-from stream_helpers import Captured, all_events, all_points, create_rl, create_sft, wait_status
 
 from synthlaunch.errors import PollTimeout
-from stream_fakes import watch
+from tests.support.capture import Captured
+from tests.support.fakes import watch
+from tests.support.jobs import all_events, all_points, create_rl, create_sft, wait_status
 
 
 def _shown(cap: Captured) -> tuple[list[int], list[tuple[str, int]], list[str]]:
@@ -44,7 +45,7 @@ def test_sft_job_discovered_without_type_cli_lines(backend, tmp_path):
     result = watch(client, job_id, kind=None, out=cap.out, poll_interval=0.05, poll_timeout=60)
     text = cap.stdout.getvalue()
     assert result.exit_code == 0 and result.kind == "sft"
-    assert "status=succeeded" in text and "train.loss=" in text and "(step=0)" in text
+    assert "status=succeeded" in text and "step 1/4 loss=" in text and "step 4/4 loss=" in text
     assert "sft.job.completed (info)" in text
     assert f"job {job_id} (sft) succeeded" in text
 

@@ -4,7 +4,8 @@ import os
 import stat
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from synthlaunch.atomic import atomic_write_text, read_json_file, write_json_file
 from synthlaunch.errors import EXIT_INVALID_INPUT, UsageError

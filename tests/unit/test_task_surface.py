@@ -1,30 +1,26 @@
-"""The command surface: every documented option exists, help never runs a task, --list is light."""
+"""The command surface: every documented option exists, help never runs a task, --list is light.
+
+The surface runs in-process (`run_in_process`); only the lightness of `inv --list` needs a fresh
+interpreter (what it imports is the point)."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-BIN = Path(sys.executable).parent
-REPO = Path(__file__).resolve().parents[2]
+from tests.support.cli import REPO, run_in_process
+
 TRAIN_OPTIONS = ("--config", "--type", "--env-file", "--task-url", "--dataset", "--backend", "--model",
                  "--allow-experimental", "--no-allow-experimental", "--idempotency", "--[no-]poll",
                  "--poll-timeout", "--poll-interval", "--stream-format", "--examples", "--dry-run", "--json",
                  "--no-input", "--yes", "--keep-going", "--debug")
 
 
-def inv(*args: str, binary: str = "inv") -> subprocess.CompletedProcess[str]:
-    env = {"PATH": "/usr/bin:/bin", "CI": "true", "HOME": str(REPO)}
-    return subprocess.run([str(BIN / binary), *args], cwd=REPO, capture_output=True, text=True, env=env,
-                          stdin=subprocess.DEVNULL, timeout=60)
-
-
 def test_train_has_every_option_of_the_spec() -> None:
-    result = inv("train", "--help")
-    assert result.returncode == 0
+    result = run_in_process(["inv", "train", "--help"], cwd=REPO)
+    assert result.code == 0
     missing = [opt for opt in TRAIN_OPTIONS if opt not in result.stdout]
     assert not missing
 
@@ -32,15 +28,15 @@ def test_train_has_every_option_of_the_spec() -> None:
 @pytest.mark.parametrize("task", ["cancel", "stream", "upload-dataset"])
 @pytest.mark.parametrize("flag", ["--help", "-h"])
 def test_help_after_a_positional_task_shows_help(task: str, flag: str) -> None:
-    result = inv(task, flag, binary="synthlaunch")
-    assert result.returncode == 0, result.stderr
+    result = run_in_process(["synthlaunch", task, flag], cwd=REPO)
+    assert result.code == 0, result.stderr
     assert result.stdout.startswith(f"Usage: synthlaunch [--core-opts] {task}")
     assert "error" not in result.stderr
 
 
 def test_a_flag_in_place_of_a_positional_is_a_usage_error() -> None:
-    result = inv("cancel", "-x")
-    assert result.returncode == 2
+    result = run_in_process(["inv", "cancel", "-x"], cwd=REPO)
+    assert result.code == 2
     assert "looks like a flag where the job id was expected" in result.stderr
 
 
@@ -72,21 +68,22 @@ def test_allow_insecure_http_reaches_the_library(name: str, monkeypatch: pytest.
 @pytest.mark.parametrize("args", [("jobs", "--limit", "abc"), ("local.backend", "--port", "abc"),
                                   ("local.task-app", "--port", "x1")])
 def test_a_bad_number_is_a_usage_error_not_a_traceback(args: tuple[str, ...]) -> None:
-    result = inv(*args)
-    assert result.returncode == 2, result.stderr
+    result = run_in_process(["inv", *args], cwd=REPO)
+    assert result.code == 2, result.stderr
     assert "Traceback" not in result.stderr and f"{args[1]} expects a whole number" in result.stderr
 
 
 @pytest.mark.parametrize("args", [("train", "--bogus"), ("no-such-task",), ("cancel",)])
 def test_synthlaunch_usage_errors_exit_2(args: tuple[str, ...]) -> None:
-    result = inv(*args, binary="synthlaunch")
-    assert result.returncode == 2
+    result = run_in_process(["synthlaunch", *args], cwd=REPO)
+    assert result.code == 2
     assert result.stderr.strip() and "Traceback" not in result.stderr
 
 
 def test_contradicting_experimental_flags_are_a_usage_error_everywhere() -> None:
     for task in ("validate", "train"):
-        result = inv(task, "--config", "configs/rl/demo.toml", "--dry-run" if task == "train" else "--json",
-                     "--allow-experimental", "--no-allow-experimental")
-        assert result.returncode == 2, (task, result.stderr)
+        result = run_in_process(["inv", task, "--config", "configs/rl/demo.toml",
+                                 "--dry-run" if task == "train" else "--json",
+                                 "--allow-experimental", "--no-allow-experimental"], cwd=REPO)
+        assert result.code == 2, (task, result.stderr)
         assert "contradict" in result.stderr

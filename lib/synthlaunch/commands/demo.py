@@ -6,15 +6,19 @@ model standing in for the configs' Qwen id): SFT on the demo set, then RL agains
 app starting from the SFT result (`[model].source = "ft:…"` in a copy of the RL config), and the
 mean train.reward of the first and last iterations is printed. Without it, both run emulated.
 
-Both servers start on free loopback ports with throwaway keys and a throwaway data folder; the
-user's own credentials, .env files, backend settings, state and cache are never read or touched
-(the run gets its own environment mapping; the process environment is left as it is).
+Both servers start on free loopback ports with throwaway keys; the user's own credentials, .env
+files, backend settings, pending submissions and upload cache are never read or touched (the run
+gets its own environment mapping; the process environment is left as it is). Two things stay
+afterwards, so that the demo's jobs can be looked at again: the runs are recorded in the user's run
+ledger (`runs`, `runs.show`), and the embedded backend's data is kept in `<cache dir>/demo-backend`
+(replaced by the next demo), which `local.backend --data-dir` serves again for `job.show` and `metrics`.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -87,13 +91,15 @@ def run_demo(out: Output, *, stream_format: str | None = None, step_seconds: Any
     synth_key = f"sk_demo_{secrets.token_hex(16)}"
     env_key = f"sk_env_demo_{secrets.token_hex(16)}"
     register_secret(synth_key, env_key)
+    kept = demo_backend_dir()
+    shutil.rmtree(kept, ignore_errors=True)  # only the last demo's jobs are kept
     with tempfile.TemporaryDirectory(prefix="synthlaunch-demo-") as tmp:
         env_file = Path(tmp) / "demo.env"
         env_file.write_text(f"SYNTH_API_KEY={synth_key}\nENVIRONMENT_API_KEY={env_key}\n", encoding="utf-8")
         os.chmod(env_file, 0o600)
         trainer = default_trainer()
         real = trainer == "torch"
-        with BackendServer(data_dir=Path(tmp) / "backend", api_keys=[synth_key],
+        with BackendServer(data_dir=kept, api_keys=[synth_key],
                            environment_api_keys=[env_key], step_seconds=speed, trainer=trainer,
                            model_aliases=[DEMO_ALIAS] if real else None) as backend, \
                 TaskAppServer(environment_api_keys=[env_key]) as task_app:
@@ -106,17 +112,32 @@ def run_demo(out: Output, *, stream_format: str | None = None, step_seconds: Any
             def train(paths: list[Path], task_url: str | None = task_app.url) -> int:
                 return run_train(out, configs=[str(p) for p in paths], env_files=[str(env_file)],
                                  backend=backend.url, task_url=task_url, yes=True, keep_going=True,
-                                 poll_interval=0.25, poll_timeout=1800, stream_format=fmt, environ=environ)
+                                 poll_interval=0.25, poll_timeout=1800, stream_format=fmt, environ=environ,
+                                 ledger_environ=os.environ)
 
             if not real:
-                return train(configs)
-            code = train(configs[:1], None)
-            store: Any = backend.store  # type: ignore[attr-defined]  # a BackendServer (typed by __enter__)
-            sft = store.list_jobs(kind="sft", status="succeeded", limit=1)
-            if code != 0 or not sft or not sft[0].get("fine_tuned_model"):
-                return code or 1
-            code = train([rl_config_from(configs[1], sft[0]["fine_tuned_model"], Path(tmp))])
-            summary = reward_summary(store)
-            if summary:
-                out.info(summary)
-            return code
+                code = train(configs)
+            else:
+                code = train(configs[:1], None)
+                store: Any = backend.store  # type: ignore[attr-defined]  # a BackendServer (typed by __enter__)
+                sft = store.list_jobs(kind="sft", status="succeeded", limit=1)
+                if code == 0 and sft and sft[0].get("fine_tuned_model"):
+                    code = train([rl_config_from(configs[1], sft[0]["fine_tuned_model"], Path(tmp))])
+                    summary = reward_summary(store)
+                    if summary:
+                        out.info(summary)
+                else:
+                    code = code or 1
+    if not out.json_mode:
+        program = command_name()
+        out.info(f"the runs are in `{program} runs`; the jobs are kept in {kept}: to look at them again, serve "
+                 f"it with `{program} local.backend --data-dir {kept} --port 8000`, then "
+                 f"`{program} job.show JOB_ID --backend http://127.0.0.1:8000` (the same SYNTH_API_KEY in both)")
+    return code
+
+
+def demo_backend_dir() -> Path:
+    """Where `inv demo` keeps its embedded backend's data (jobs, metrics) after it ends."""
+    from ..paths import cache_dir
+
+    return cache_dir() / "demo-backend"

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from ..render.console import Output
+from ..console import Output, command_name
 
 
 def run_download(out: Output, *, job_id: str, to: str, adapter_only: bool = False, backend: str | None = None,
                  env_files: list[str] | None = None, allow_insecure_http: bool = False) -> int:
     """Download the final model of `job_id` (LoRA merged, or only the adapter) into `to`; exit code."""
+    from ..clients import synth_client
     from ..download import DownloadError, download_model
-    from ..env import synth_client
     from ..errors import UsageError
 
     if not str(job_id or "").strip():
-        raise UsageError("download needs a job id: inv download JOB_ID --to DIR")
+        raise UsageError(f"download needs a job id: {command_name()} download JOB_ID --to DIR")
     if not str(to or "").strip():
         raise UsageError("download needs --to DIR (a new or empty folder)")
     client = synth_client(out, backend=backend, env_files=env_files, allow_insecure_http=allow_insecure_http)

@@ -102,6 +102,11 @@ def run_preflight(out: Output, configs: list[str], task_url: str | None, backend
     reports: list[PreflightReport] = []
     for target in targets:
         out.info(f"preflight: backend {client.base_url} · task app {target.url} (from {target.source})")
+        from ..preflight import unreachable_task_url
+
+        warning = unreachable_task_url(target.url, client.base_url)
+        if warning:
+            out.warn(warning)
         report = run_checks(client, target.url, key, aliases=aliases)
         reports.append(report)
         if not report.ok:

@@ -20,7 +20,7 @@ def _tri_state(allow: bool, forbid: bool) -> bool | None:
 
 def run_validate(out: Output, configs: list[str] | None = None, type_: str = "auto", dataset: str | None = None,
                  model: str | None = None, allow_experimental: bool = False, no_allow_experimental: bool = False,
-                 examples: Any = None) -> int:
+                 examples: Any = None, set_: list[str] | None = None, strict: bool = False) -> int:
     """Entry point of `inv validate`."""
     from ..config import choose_configs
     from ..flags import parse_choice, parse_int
@@ -29,9 +29,13 @@ def run_validate(out: Output, configs: list[str] | None = None, type_: str = "au
 
     type_ = parse_choice(type_ or "auto", "type", TYPE_CHOICES)
     count = parse_int(examples, "examples", minimum=1) if examples is not None else None
+    from ..config.overrides import parse_set
+
+    overrides = [parse_set(text) for text in set_ or []]
     paths = choose_configs(out, list(configs or []), type_)
-    reports = [validate_one(p, type_=type_, dataset=dataset, model=model, examples=count,
-                            allow_experimental=_tri_state(allow_experimental, no_allow_experimental))
+    reports = [validate_one(p, type_=type_, dataset=dataset, model=model, examples=count, strict=strict,
+                            allow_experimental=_tri_state(allow_experimental, no_allow_experimental),
+                            overrides=overrides)
                for p in paths]
     for report in reports:
         _show(out, report)
@@ -47,6 +51,8 @@ def _show(out: Output, report: ConfigReport) -> None:
     kind = report.type.upper() if report.type else "unknown type"
     for warning in report.warnings:
         out.warn(str(warning))
+    if report.overrides:
+        out.info(f"{report.path}: with --set {', '.join(report.overrides)}")
     if report.ok:
         out.result(f"ok: {report.path} ({kind})")
         return

@@ -17,9 +17,10 @@ from .infer import infer_type
 from .load import KeyLines, load_toml, parse_toml_text
 from .loaded import LoadedConfig, load_and_validate
 from .models import experimental_allowed, resolve_model
-from .payload import build_rl_body, build_sft_body
+from .payload import build_rl_body, build_sft_body, hyperparameters_summary
 
 __all__ = [
+    "hyperparameters_summary",
     "KeyLines", "LoadedConfig", "build_rl_body", "build_sft_body", "choose_configs", "discover_configs",
     "experimental_allowed", "infer_type", "load_and_validate", "load_toml", "parse_toml_text", "resolve_model",
 ]

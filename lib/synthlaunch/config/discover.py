@@ -1,9 +1,10 @@
 """Finding training configs when no --config is given, and the numbered picker.
 
-Candidates: `*.toml` in the current folder and below (plus `configs/`), skipping VCS folders,
-virtualenvs, node_modules and build folders; only files classified rl/sft (matching --type) are
-kept; shallow paths first. On a terminal the user picks by number; without one it is an error that
-lists the candidates and says to pass --config.
+Candidates: `*.toml` in the current folder and below (plus `configs/`), skipping hidden folders,
+test folders (fixtures are not configs to train), VCS folders, virtualenvs, node_modules, build
+folders and whatever git ignores; only files classified rl/sft (matching --type) are kept; shallow
+paths first. On a terminal the user picks by number (several: `1,2`); without one it is an error
+that lists the candidates and says to pass --config.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ SKIP_DIRS = frozenset({
     "__pycache__", ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".cache", "site-packages",
     ".eggs", "target", ".idea", ".vscode", "htmlcov",
 })
+#: test folders: their TOML files are fixtures (in this repository, 48 invalid configs on purpose)
+TEST_DIRS = frozenset({"tests", "test", "testing", "fixtures"})
 MAX_DEPTH = 6
 MAX_FILES = 2000  # TOML files examined at most (a huge tree must not stall the picker)
 MAX_BYTES = 1_000_000  # larger .toml files are not training configs
@@ -28,7 +31,7 @@ MAX_BYTES = 1_000_000  # larger .toml files are not training configs
 
 def _skip_dir(entry: os.DirEntry[str]) -> bool:
     name = entry.name
-    if name in SKIP_DIRS or name.endswith(".egg-info"):
+    if name in SKIP_DIRS or name in TEST_DIRS or name.startswith(".") or name.endswith(".egg-info"):
         return True
     try:
         return os.path.exists(os.path.join(entry.path, "pyvenv.cfg"))  # any virtualenv, whatever its name
@@ -68,6 +71,23 @@ def _walk(root: Path) -> list[Path]:
     return found
 
 
+def _not_ignored(paths: list[Path], root: Path) -> list[Path]:
+    """`paths` without those git ignores (`git check-ignore`); all of them when git cannot tell."""
+    import subprocess
+
+    if not paths:
+        return paths
+    try:
+        done = subprocess.run(["git", "check-ignore", "--stdin", "-z"], cwd=root, capture_output=True, timeout=10,
+                              input=b"\0".join(os.fsencode(p) for p in paths) + b"\0", check=False)
+    except (OSError, subprocess.SubprocessError):
+        return paths
+    if done.returncode not in (0, 1):  # 128: not a repository (or no git): nothing is ignored
+        return paths
+    ignored = {os.fsdecode(p) for p in done.stdout.split(b"\0") if p}
+    return [p for p in paths if str(p) not in ignored]
+
+
 def discover_configs(root: Path | None = None, *, type_filter: str | None = None) -> list[tuple[Path, str]]:
     """(path, 'rl'|'sft') of the training configs under `root` (default: the current folder), shallow first."""
     root = Path(root) if root is not None else Path.cwd()
@@ -77,7 +97,7 @@ def discover_configs(root: Path | None = None, *, type_filter: str | None = None
     for base in (root, root / "configs"):
         if not base.is_dir():
             continue
-        for path in _walk(base):
+        for path in _not_ignored(_walk(base), root):
             real = path.resolve()
             if real in seen:
                 continue
@@ -114,14 +134,11 @@ def choose_configs(out: Any, configs: list[str] | None, type_filter: str | None 
                          hint="pass --config PATH (repeatable) to choose; there is no picker without a terminal")
     out.write(f"Pick a {kind}config:")
     out.lines(listing)
-    while True:
-        try:
-            out.write(f"config number [1-{len(candidates)}] (q to quit): ", end="")
-            answer = input().strip()
-        except EOFError:
-            answer = "q"
-        if answer.lower() in ("q", "quit", ""):
-            raise UsageError("no config chosen", hint="pass --config PATH")
-        if answer.isdigit() and 1 <= int(answer) <= len(candidates):
-            return [candidates[int(answer) - 1][0]]
-        out.write(f"please type a number between 1 and {len(candidates)}, or q")
+    from ..prompts import pick_numbers
+
+    picked = pick_numbers(out, len(candidates), several=True,
+                          prompt=f"config number(s) [1-{len(candidates)}, several: 1,2] (q to quit): ",
+                          retry=f"please type numbers between 1 and {len(candidates)} (e.g. 1 or 1,2), or q")
+    if not picked:
+        raise UsageError("no config chosen", hint="pass --config PATH")
+    return [candidates[n - 1][0] for n in picked]

@@ -6,13 +6,16 @@
 2. RL if top-level `job_type = "rl"`, or `[services]` has `task_url` or `environment`.
 3. SFT if `[training].mode` starts with `sft` or `[hyperparameters].train_kind` ∈ {sft, fft, peft}.
 4. Otherwise None (unknown).
+
+Before all of these, a `[prompt_learning]` table makes it a prompt-learning config (later clients'
+third job type, which synthlaunch recognises but does not submit).
 """
 
 from __future__ import annotations
 
 from typing import Any, Mapping
 
-from ..jobtypes import JobType
+from ..jobtypes import PROMPT_LEARNING, ConfigType, JobType
 
 RL_METHODS = frozenset({"policy_gradient", "ppo", "reinforce"})
 RL_VARIETIES = frozenset({"gspo", "grpo", "ppo"})
@@ -33,6 +36,16 @@ def _low(value: Any) -> str | None:
 def _table(data: Mapping[str, Any], name: str) -> Mapping[str, Any]:
     value = data.get(name)
     return value if isinstance(value, Mapping) else {}
+
+
+def is_prompt_learning(data: Mapping[str, Any]) -> bool:
+    """True for a prompt-learning config (GEPA/MIPRO of synth-ai 0.2.19–0.5.0): a `[prompt_learning]` table."""
+    return isinstance(data, Mapping) and "prompt_learning" in data
+
+
+def infer_config_type(data: Mapping[str, Any]) -> ConfigType | None:
+    """`infer_type`, or 'prompt_learning' for a config with a `[prompt_learning]` table."""
+    return PROMPT_LEARNING if is_prompt_learning(data) else infer_type(data)
 
 
 def infer_type(data: Mapping[str, Any]) -> JobType | None:

@@ -77,24 +77,54 @@ def experimental_allowed(allow_experimental: bool | None, env: Mapping[str, str]
     return (env.get("SDK_EXPERIMENTAL") or "").strip().lower() in _TRUTHY
 
 
+def family_of(raw: str, env: Mapping[str, str] = os.environ) -> str | None:
+    """The family of the catalogue model closest to `raw` (None when nothing is close)."""
+    models = catalogue(env)
+    text = raw.strip().lower()
+    best = difflib.get_close_matches(text, list(models), n=1, cutoff=0.55)
+    if not best:  # try without the organisation part: "qwen3-4b" → "qwen/qwen3-4b"
+        short = {k.split("/")[-1]: k for k in models}
+        hit = difflib.get_close_matches(text.split("/")[-1], list(short), n=1, cutoff=0.5)
+        best = [short[hit[0]]] if hit else []
+    return models[best[0]].family if best else None
+
+
 def closest_ids(raw: str, *, job_type: str | None = None, env: Mapping[str, str] = os.environ,
                 n: int = 3) -> list[str]:
-    """The catalogue ids closest to `raw` (capable of `job_type` when given)."""
-    models = [m for m in catalogue(env).values() if job_type is None or m.supports(job_type)]
+    """The catalogue ids closest to `raw`, from the same family as the closest one only (capable of
+    `job_type` when given): a typo of a Qwen3 id is never answered with another family's model."""
+    family = family_of(raw, env)
+    if family is None:
+        return []
+    models = [m for m in catalogue(env).values()
+              if m.family == family and (job_type is None or m.supports(job_type))]
     by_lower = {m.id.lower(): m.id for m in models}
     text = raw.strip().lower()
     found = difflib.get_close_matches(text, list(by_lower), n=n, cutoff=0.55)
-    if not found:  # try without the organisation part: "qwen3-4b" → "qwen/qwen3-4b"
+    if not found:
         short = {k.split("/")[-1]: k for k in by_lower}
         found = [short[k] for k in difflib.get_close_matches(text.split("/")[-1], list(short), n=n, cutoff=0.5)]
-    if not found:
+    if not found:  # same family, but nothing close enough: its models that do not need a flag
         found = [k for k in by_lower if not catalogue(env)[k].experimental][:n]
     return [by_lower[k] for k in found]
 
 
 def _suggest(raw: str, job_type: str, env: Mapping[str, str]) -> str:
     ids = closest_ids(raw, job_type=job_type, env=env)
-    return "closest: " + ", ".join(ids) if ids else "see configs/ for examples"
+    if ids:
+        return "closest: " + ", ".join(ids)
+    return f"no close {job_type.upper()} model in the catalogue; `{_program()} models` lists them"
+
+
+def _program() -> str:
+    from ..console import command_name
+
+    return command_name()
+
+
+#: how to use a model the backend trains before this catalogue lists it
+UNLISTED_HINT = ("a model the catalogue does not know yet: SDK_EXPERIMENTAL_MODELS=<id> "
+                 "with --allow-experimental (or SDK_EXPERIMENTAL=1)")
 
 
 def is_fine_tuned(raw: str) -> bool:
@@ -124,7 +154,7 @@ def resolve_model(raw: object, *, job_type: str, allow_experimental: bool | None
                                    models=models)
     model = models.get(text.lower())
     if model is None:
-        raise ModelError(f"unknown model {text!r}", _suggest(text, job_type, env))
+        raise ModelError(f"unknown model {text!r}", f"{_suggest(text, job_type, env)}; {UNLISTED_HINT}")
     _check_usable(model, job_type=job_type, allow_experimental=allow_experimental, env=env)
     return model.id
 

@@ -127,3 +127,19 @@ def dropped_sft_keys(cfg: LoadedConfig) -> list[Problem]:
         if name not in SFT_CLIENT_SECTIONS and name not in ("hyperparameters", "compute", "training", "data"):
             drop(str(name))
     return warnings
+
+
+def hyperparameters_summary(cfg: LoadedConfig) -> str:
+    """`lr=1e-05 epochs=1 batch=2 mode=full_finetune`: the hyperparameters the job body will carry, for the
+    settings `train` asks to confirm (a misspelled section shows up here as missing values)."""
+    data = cfg.data
+    if cfg.type == "rl":
+        training = _mapping(data.get("training"))
+        found = {"lr": training.get("learning_rate"), "epochs": training.get("num_epochs"),
+                 "batch": training.get("batch_size"), "mode": _mapping(data.get("model")).get("trainer_mode")}
+    else:
+        hp = _mapping(data.get("hyperparameters"))
+        found = {"lr": hp.get("learning_rate"), "epochs": hp.get("n_epochs", "1 (default)"),
+                 "batch": hp.get("batch_size", hp.get("global_batch", hp.get("per_device_batch"))),
+                 "mode": _mapping(data.get("training")).get("mode")}
+    return " ".join(f"{name}={value}" for name, value in found.items() if value is not None)

@@ -26,6 +26,8 @@ class Reporter:
     lines: KeyLines
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    #: the warnings about unknown keys and sections (errors with `--strict`)
+    unknowns: list[Problem] = field(default_factory=list)
 
     def _problem(self, key: str | None, message: str, expected: str | None) -> Problem:
         text = f"{message} ({expected})" if expected else message
@@ -36,6 +38,16 @@ class Reporter:
 
     def warn(self, key: str | None, message: str, expected: str | None = None) -> None:
         self.warnings.append(self._problem(key, message, expected))
+
+    def unknown(self, key: str, message: str, expected: str | None = None) -> None:
+        """An unknown key or section: a warning, an error with `--strict` (`strictly`)."""
+        self.warn(key, message, expected)
+        self.unknowns.append(self.warnings[-1])
+
+    def strictly(self) -> None:
+        """`--strict`: unknown keys and sections are errors."""
+        self.errors += self.unknowns
+        self.warnings = [w for w in self.warnings if w not in self.unknowns]
 
 
 # --- value kinds ----------------------------------------------------------------------------
@@ -213,8 +225,19 @@ def check_section(data: Mapping[str, Any], section: Section, rep: Reporter, *,
                 continue
             close = suggest(str(name), names)
             hint = f"did you mean '{close}'?" if close else f"known keys: {', '.join(sorted(section.keys))}"
-            rep.warn(f"{section.name}.{name}", f"unknown key; {unknown_note}", hint)
+            rep.unknown(f"{section.name}.{name}", f"unknown key; {unknown_note}", hint)
     return True
+
+
+def check_sections(data: Mapping[str, Any], known: set[str], rep: Reporter, *, unknown_note: str) -> None:
+    """Top-level tables that no rule knows (`[hyperparamters]`): a warning with the closest known section,
+    for RL and SFT alike (an error with --strict)."""
+    for name, value in data.items():
+        if not isinstance(value, Mapping) or name in known:
+            continue
+        close = suggest(str(name), known)
+        hint = f"did you mean [{close}]?" if close else f"known sections: {', '.join(sorted(known))}"
+        rep.unknown(str(name), f"unknown section [{name}]; {unknown_note}", hint)
 
 
 def _section_hint(section: Section) -> str:
@@ -275,8 +298,14 @@ RL_LORA = Section("lora", {"r": POS_INT, "alpha": Key("number", exclusive_min=0)
                            "dropout": Key("number", minimum=0, maximum=1), "target_modules": Key("list[str]")})
 
 
+#: top-level tables of an RL config (`emulation`: the embedded backend's knobs)
+RL_SECTIONS = frozenset({"algorithm", "model", "policy", "compute", "topology", "rollout", "vllm", "reference",
+                         "training", "evaluation", "judge", "rubric", "services", "lora", "emulation"})
+
+
 def check_rl(data: Mapping[str, Any], rep: Reporter, *, model_override: bool = False) -> None:
     """Every rule of docs/configs.md, "RL config"; problems go to `rep`."""
+    check_sections(data, set(RL_SECTIONS), rep, unknown_note="no rule reads it (it is passed to the backend as is)")
     check_section(data, RL_ALGORITHM, rep)
     algorithm = table_at(data, "algorithm")
     if isinstance(algorithm, Mapping):
@@ -387,7 +416,7 @@ SFT_ALGORITHM = Section("algorithm", {
     "method": Key("str", choices=("sft", "supervised_finetune")),
     "variety": Key("str", choices=("fft", "lora", "qlora")),
 })
-SFT_JOB = Section("job", {"model": STR, "data": STR, "data_path": STR,
+SFT_JOB = Section("job", {"model": STR, "data": STR, "data_path": STR, "name": STR,
                           "poll_seconds": Key("number", exclusive_min=0)})
 SFT_COMPUTE = Section("compute", {"gpu_type": Key("str", nonempty=True), "gpu_count": POS_INT, "nodes": POS_INT})
 SFT_DATA = Section("data", {"topology": TABLE, "validation_path": STR})
@@ -403,13 +432,15 @@ SFT_HYPERPARAMETERS = Section("hyperparameters", {
     "gradient_accumulation_steps": POS_INT, "sequence_length": POS_INT,
     "learning_rate": Key("number", exclusive_min=0), "warmup_ratio": Key("number", minimum=0, maximum=1),
     "train_kind": Key("str", nonempty=True), "parallelism": TABLE,
-}, open=True)  # unknown hyperparameters are reported by the payload builder (they are not sent)
+})
 SFT_PARALLELISM = Section("hyperparameters.parallelism", {}, open=True)
 
 
 def check_sft(data: Mapping[str, Any], rep: Reporter, *, model_override: bool = False,
               dataset_override: bool = False) -> None:
     """Every rule of docs/configs.md, "SFT config" (with the wire contract's hyperparameter checks)."""
+    check_sections(data, {"algorithm", "job", "compute", "data", "training", "hyperparameters"}, rep,
+                   unknown_note="it is not sent")
     check_section(data, SFT_ALGORITHM, rep, unknown_note="it is not sent")
     has_job = check_section(data, SFT_JOB, rep, unknown_note="it is not used")
     job = table_at(data, "job") if has_job else {}
@@ -428,7 +459,7 @@ def check_sft(data: Mapping[str, Any], rep: Reporter, *, model_override: bool = 
     check_section(data, SFT_DATA, rep, unknown_note="it is not sent")
     if check_section(data, SFT_TRAINING, rep, unknown_note="it is not sent"):
         check_section(data, SFT_VALIDATION, rep, unknown_note="it is not sent")
-    if check_section(data, SFT_HYPERPARAMETERS, rep):
+    if check_section(data, SFT_HYPERPARAMETERS, rep, unknown_note="it is not sent"):
         check_section(data, SFT_PARALLELISM, rep)
     job_type = data.get("job_type")
     if job_type is not None and str(job_type).strip().lower() not in ("sft", "sft_offline"):

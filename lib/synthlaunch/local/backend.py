@@ -3,42 +3,77 @@
 Bearer auth on every `/api` route, files (multipart upload, content-addressed, JSONL-checked),
 SFT and RL jobs run by the emulated trainer (`worker.py`) or, for SFT with the torch trainer, by a
 real training process per job (`training/`), checkpoints and their files for download
-(`/api/learning/jobs/{id}/checkpoints[/{checkpoint}/files[/{path}]]`), Stripe-style idempotency for job
-creation and file upload, loopback-only admin routes (`/admin/faults`, `/admin/jobs/{id}/fail`),
-and the fault-injection middleware (`faults.py`) wrapped around everything.
+(`/api/learning/jobs/{id}/checkpoints[/{checkpoint}/files[/{path}]]`), the job event stream
+(`GET /api/{rl|learning}/jobs/{id}/events/stream`, Server-Sent Events) that later clients read,
+the SDK's alias routes (`POST /api/learning/files`, `/api/sft/jobs…`), Stripe-style idempotency for
+job creation and file upload, loopback-only admin routes (`/admin/faults`, `/admin/jobs/{id}/fail`),
+the fault-injection middleware (`faults.py`) wrapped around everything, and an optional request
+log (`requestlog.py`) around that.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
-from typing import Any, Callable
+import json
+import time
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, AsyncIterator, Callable
 
 from fastapi import APIRouter, Body, Depends, FastAPI, File, Form, Header, HTTPException, Query, Request, UploadFile
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..redact import mask
 from ..timefmt import parse_timestamp
 from .faults import FaultInjector, FaultMiddleware, FaultSpecError
+from .jsonsafe import MAX_INT
+from .jsonsafe import problems as json_problems
+from .requestlog import RequestHook, RequestLogMiddleware
 from .store import IdempotencyConflict, Store, fingerprint, prefix_of
 from .training.service import JobRefused
 from .worker import EMULATED_NOTE, Worker, plan_job
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 STATUS_ALIASES = {"canceled": "cancelled", "completed": "succeeded"}
+#: a file used by a job in one of these statuses cannot be deleted (409)
+FILE_IN_USE_STATUSES = ("created", "queued", "running")
+#: the client's model catalogue (data only: local/ imports no client code)
+CATALOGUE_FILE = Path(__file__).resolve().parents[1] / "config" / "models.json"
+#: default limits on what one request may carry (a job or admin body; an uploaded dataset)
+MAX_BODY_BYTES = 1 << 20
+MAX_UPLOAD_BYTES = 1 << 30
+#: the upload route and its alias (`POST /api/learning/files`, the 0.5.0 SDK's name)
+UPLOAD_PATHS = ("/api/files", "/api/learning/files")
+TERMINAL = ("succeeded", "failed", "cancelled")
+#: seconds between keep-alive comments on an idle event stream
+KEEPALIVE_SECONDS = 15.0
+#: seconds between two looks at the store for new events of a streamed job
+STREAM_TICK = 0.05
 
 
 class BackendState:
     """Everything the routes need: store, trainer, faults, accepted keys."""
 
     def __init__(self, store: Store, worker: Worker, injector: FaultInjector, api_keys: list[str],
-                 environment_api_keys: list[str], training: Any = None) -> None:
+                 environment_api_keys: list[str], *, max_body_bytes: int = MAX_BODY_BYTES,
+                 max_upload_bytes: int = MAX_UPLOAD_BYTES, training: Any = None, event_stream: bool = True,
+                 keepalive_seconds: float = KEEPALIVE_SECONDS, request_hook: RequestHook | None = None) -> None:
         self.store = store
         self.worker = worker
         self.training = training  # a training.service.TrainingService with the torch trainer, else None
         self.injector = injector
         self.api_keys = list(api_keys)
         self.environment_api_keys = list(environment_api_keys)
+        self.max_body_bytes = max_body_bytes
+        self.max_upload_bytes = max_upload_bytes
+        #: False: `…/events/stream` is not served (404), as on a backend older than the stream
+        self.event_stream = event_stream
+        self.keepalive_seconds = keepalive_seconds
+        self.request_hook = request_hook
 
 
 def _error(status_code: int, detail: str, **extra: Any) -> JSONResponse:
@@ -79,7 +114,7 @@ def validate_sft_body(body: Any) -> list[tuple[str, str]]:
     """Missing or mistyped fields of an SFT job body, as (dotted location, message)."""
     if not isinstance(body, dict):
         return [("body", "must be a JSON object")]
-    problems: list[tuple[str, str]] = []
+    problems = json_problems(body)  # nothing is stored that could not be served back
     if not isinstance(body.get("model"), str) or not body["model"].strip():
         problems.append(("model", "required: the base model id (a non-empty string)"))
     if not isinstance(body.get("training_file_id"), str) or not body["training_file_id"].strip():
@@ -101,7 +136,7 @@ def validate_rl_body(body: Any) -> list[tuple[str, str]]:
     """Missing or mistyped fields of an RL job body, as (dotted location, message)."""
     if not isinstance(body, dict):
         return [("body", "must be a JSON object")]
-    problems: list[tuple[str, str]] = []
+    problems = json_problems(body)  # nothing is stored that could not be served back
     if body.get("job_type") != "rl":
         problems.append(("job_type", "required: must be \"rl\""))
     data = body.get("data")
@@ -145,8 +180,17 @@ def _idempotent(state: BackendState, token: str, key: str | None, fp: str, kind:
 
 def create_app(state: BackendState) -> Any:
     """The ASGI app (FastAPI wrapped in the fault middleware)."""
-    app = FastAPI(title="synthlaunch embedded backend", docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(title="synthlaunch embedded backend", docs_url=None, redoc_url=None, openapi_url=None,
+                  max_body_size=state.max_body_bytes)
     app.state.backend = state
+
+    @app.exception_handler(StarletteHTTPException)
+    async def too_large(request: Request, exc: StarletteHTTPException) -> Any:
+        """A body that grew over the limit while read (FastAPI's max_body_size counts it) is a 413
+        that says what the limit is; other HTTP errors as FastAPI answers them."""
+        if exc.status_code != 413:
+            return await http_exception_handler(request, exc)
+        return _too_large(state, request.url.path)
     auth = make_auth(state)
     api = APIRouter(prefix="/api", dependencies=[Depends(auth)])
     store = state.store
@@ -157,6 +201,8 @@ def create_app(state: BackendState) -> Any:
             raise HTTPException(404, detail=f"job {job_id} not found")
         if prefix == "rl" and job["type"] != "rl":
             raise HTTPException(404, detail=f"job {job_id} is not an RL job; read it under /api/learning/jobs/{job_id}")
+        if prefix == "sft" and job["type"] != "sft":
+            raise HTTPException(404, detail=f"job {job_id} is not an SFT job; read it under /api/rl/jobs/{job_id}")
         return job
 
     # -- health (no auth) -------------------------------------------------------------------
@@ -172,6 +218,8 @@ def create_app(state: BackendState) -> Any:
     @api.post("/rl/verify_task_app")
     def verify_task_app(payload: Any = Body(None)) -> Any:
         url = payload.get("endpoint_base_url") if isinstance(payload, dict) else None
+        if bad := json_problems(payload):
+            return _problems_response(bad, "verify_task_app request")
         if not _is_url(url):
             return _problems_response([("endpoint_base_url", "required: the task app URL (http:// or https://)")],
                                       "verify_task_app request")
@@ -215,6 +263,7 @@ def create_app(state: BackendState) -> Any:
             return _problems_response([(exc.field, exc.message)], "RL job body")
 
     @api.post("/learning/jobs")
+    @api.post("/sft/jobs")  # the 0.5.0 SDK's name for the same route
     def create_sft_job(payload: Any = Body(None),
                        idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
                        token: str = Depends(auth)) -> Any:
@@ -253,6 +302,7 @@ def create_app(state: BackendState) -> Any:
             return _problems_response([(exc.field, exc.message)], "SFT job body")
 
     @api.post("/learning/jobs/{job_id}/start")
+    @api.post("/sft/jobs/{job_id}/start")
     def start_job(job_id: str, payload: Any = Body(None)) -> Any:
         with store.tx():
             job = job_or_404(job_id, "learning")
@@ -272,7 +322,7 @@ def create_app(state: BackendState) -> Any:
     # -- jobs: GET /api/{rl|learning}/jobs[/{id}[/events|/metrics|/timeline]], POST …/cancel ---
 
     def list_jobs(status: str | None, type_: str | None, created_after: str | None, limit: int,
-                  only_rl: bool = False) -> Any:
+                  only_rl: bool = False, offset: int = 0, only_sft: bool = False) -> Any:
         after = None
         if created_after:
             when = parse_timestamp(created_after)
@@ -285,26 +335,36 @@ def create_app(state: BackendState) -> Any:
             return _problems_response([("type", f"{type_!r} is not one of rl, sft")], "query")
         if only_rl:
             kind = "rl"
+        if only_sft:
+            kind = "sft"
         status = STATUS_ALIASES.get(status or "", status)
-        return {"jobs": store.list_jobs(status=status or None, kind=kind, created_after=after, limit=limit)}
+        return {"jobs": store.list_jobs(status=status or None, kind=kind, created_after=after, limit=limit,
+                                        offset=offset)}
 
     @api.get("/learning/jobs")
     def list_learning_jobs(status: str | None = None, type: str | None = None,
-                           created_after: str | None = None, limit: int = Query(100, ge=1, le=1000)) -> Any:
-        return list_jobs(status, type, created_after, limit)
+                           created_after: str | None = None, limit: int = Query(100, ge=1, le=1000),
+                           offset: int = Query(0, ge=0)) -> Any:
+        return list_jobs(status, type, created_after, limit, offset=offset)
+
+    @api.get("/sft/jobs")
+    def list_sft_jobs(status: str | None = None, created_after: str | None = None,
+                      limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0)) -> Any:
+        return list_jobs(status, None, created_after, limit, offset=offset, only_sft=True)
 
     @api.get("/rl/jobs")
     def list_rl_jobs(status: str | None = None, created_after: str | None = None,
                      limit: int = Query(100, ge=1, le=1000)) -> Any:
         return list_jobs(status, None, created_after, limit, only_rl=True)
 
-    for prefix in ("rl", "learning", "orchestration"):
-        _add_job_routes(api, prefix, store, job_or_404)
+    for prefix in ("rl", "learning", "orchestration", "sft"):
+        _add_job_routes(api, prefix, state, job_or_404)
     _add_checkpoint_routes(api, store, job_or_404)
 
     # -- files: POST /api/files, GET /api/files[/{id}] ------------------------------------------
 
-    @api.post("/files")
+    @api.post("/files", max_body_size=state.max_upload_bytes)
+    @api.post("/learning/files", max_body_size=state.max_upload_bytes)  # the 0.5.0 SDK's name for the same route
     def upload_file(file: UploadFile = File(...), purpose: str = Form("fine-tune"),
                     idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
                     token: str = Depends(auth)) -> Any:
@@ -329,6 +389,23 @@ def create_app(state: BackendState) -> Any:
             raise HTTPException(404, detail=f"file {file_id} not found")
         return record
 
+    @api.delete("/files/{file_id}")
+    def delete_file(file_id: str) -> Any:
+        with store.tx():
+            if store.get_file(file_id) is None:
+                raise HTTPException(404, detail=f"file {file_id} not found")
+            users = store.jobs_using_file(file_id, FILE_IN_USE_STATUSES)
+            if users:
+                return _error(409, f"file {file_id} is used by {len(users)} job(s) that have not ended "
+                                   f"({', '.join(users[:5])}); cancel them or wait until they end, then retry",
+                              job_ids=users)
+            store.delete_file(file_id)
+        return {"id": file_id, "object": "file", "deleted": True}
+
+    @api.get("/models")
+    def list_models() -> Any:
+        return {"object": "list", "models": trainable_models()}
+
     @api.get("/files")
     def list_files(purpose: str | None = None, limit: int = Query(100, ge=1, le=1000)) -> Any:
         files = store.list_files(purpose=purpose, limit=limit)
@@ -352,6 +429,8 @@ def create_app(state: BackendState) -> Any:
 
     @admin.post("/faults", dependencies=[Depends(loopback_only)])
     def set_faults(payload: Any = Body(None)) -> Any:
+        if bad := json_problems(payload):
+            return _problems_response(bad, "faults request")
         spec = payload.get("spec") if isinstance(payload, dict) else None
         if spec is not None and not isinstance(spec, str):
             return _problems_response([("spec", "must be a string (e.g. 'path=/api/*,rate=0.3,kinds=429+drop')")],
@@ -372,6 +451,8 @@ def create_app(state: BackendState) -> Any:
         job = store.get_job(job_id)
         if job is None:
             raise HTTPException(404, detail=f"job {job_id} not found")
+        if bad := json_problems(payload):
+            return _problems_response(bad, "fail request")
         reason = payload.get("reason") if isinstance(payload, dict) else None
         reason = str(reason) if reason else "failed on purpose through POST /admin/jobs/{id}/fail"
         if not state.worker.fail_now(job_id, reason):
@@ -379,7 +460,47 @@ def create_app(state: BackendState) -> Any:
         return store.get_job(job_id)
 
     app.include_router(admin)
-    return FaultMiddleware(app, state.injector)
+    wrapped: Any = FaultMiddleware(DeclaredSizeLimit(app, state), state.injector)
+    if state.request_hook is not None:
+        wrapped = RequestLogMiddleware(wrapped, state.request_hook)
+    return wrapped
+
+
+def _too_large(state: BackendState, path: str) -> JSONResponse:
+    upload = path in UPLOAD_PATHS
+    limit = state.max_upload_bytes if upload else state.max_body_bytes
+    what = "an upload" if upload else "a request body"
+    return _error(413, f"{what} may be at most {limit} bytes on this backend "
+                       f"(see --max-upload-bytes and --max-body-bytes)", max_bytes=limit)
+
+
+class DeclaredSizeLimit:
+    """A request whose Content-Length is over its limit gets the JSON 413 at once, nothing read.
+
+    (FastAPI's max_body_size enforces the limits while a body is read, chunked or not; its own
+    answer to a declared oversize body is a bare text 413 that does not say what the limit is.)
+    """
+
+    def __init__(self, app: Any, state: BackendState) -> None:
+        self.app = app
+        self.state = state
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            limit = self.state.max_upload_bytes if scope["path"] in UPLOAD_PATHS else self.state.max_body_bytes
+            declared = dict(scope.get("headers") or ()).get(b"content-length", b"")
+            if declared.isdigit() and int(declared) > limit:
+                await _too_large(self.state, scope["path"])(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+@lru_cache(maxsize=1)
+def trainable_models() -> list[dict[str, Any]]:
+    """What the embedded backend trains (emulated): the catalogue's ids with their capabilities."""
+    doc = json.loads(CATALOGUE_FILE.read_text(encoding="utf-8"))
+    return [{"id": m["id"], "object": "model", "sft": bool(m.get("sft")), "rl": bool(m.get("rl")),
+             "experimental": bool(m.get("experimental")), "emulated": True} for m in doc.get("models", [])]
 
 
 def _add_inference_routes(app: Any, state: BackendState) -> None:
@@ -468,23 +589,56 @@ def _add_checkpoint_routes(api: APIRouter, store: Store,
         return FileResponse(target, media_type="application/octet-stream", filename=target.name)
 
 
-def _add_job_routes(api: APIRouter, prefix: str, store: Store,
+def _resume_point(last_event_id: str | None, since_seq: int | None) -> int:
+    """Where a stream starts: after `Last-Event-ID` (a reconnecting client), else after `since_seq`, else 0.
+    A `Last-Event-ID` that is not a seq (not a number, negative, past SQLite's integers) is ignored."""
+    try:
+        seq = int((last_event_id or "").strip())
+        if 0 <= seq <= MAX_INT:
+            return seq
+    except ValueError:
+        pass
+    return since_seq or 0
+
+
+def sse_frame(event: dict[str, Any]) -> str:
+    """One Server-Sent Events frame: `id:` seq, `event:` type, `data:` the event as one line of JSON."""
+    kind = "".join(c for c in str(event.get("type") or "message") if c not in "\r\n")
+    return f"id: {event['seq']}\nevent: {kind}\ndata: {json.dumps(event, separators=(',', ':'))}\n\n"
+
+
+def _add_job_routes(api: APIRouter, prefix: str, state: BackendState,
                     job_or_404: Callable[[str, str], dict[str, Any]]) -> None:
-    """GET job, events, metrics, timeline and POST cancel under /api/<prefix>/jobs/{id}."""
+    """GET job, events (polled and streamed), metrics, timeline and POST cancel under /api/<prefix>/jobs/{id}."""
+    store = state.store
 
     @api.get(f"/{prefix}/jobs/{{job_id}}", name=f"{prefix}_get_job")
     def get_job(job_id: str) -> Any:
         return job_or_404(job_id, prefix)
 
     @api.get(f"/{prefix}/jobs/{{job_id}}/events", name=f"{prefix}_events")
-    def events(job_id: str, since_seq: int = Query(0, ge=0), limit: int = Query(200, ge=1, le=1000)) -> Any:
+    def events(job_id: str, since_seq: int = Query(0, ge=0, le=MAX_INT), limit: int = Query(200, ge=1, le=1000)) -> Any:
         job_or_404(job_id, prefix)
         items = store.events(job_id, since_seq=since_seq, limit=limit)
         return {"events": items, "next_seq": items[-1]["seq"] if items else since_seq}
 
+    if state.event_stream:
+        @api.get(f"/{prefix}/jobs/{{job_id}}/events/stream", name=f"{prefix}_events_stream")
+        def events_stream(job_id: str, since_seq: int | None = Query(None, ge=0, le=MAX_INT),
+                          last_event_id: str | None = Header(None, alias="Last-Event-ID")) -> Any:
+            job_or_404(job_id, prefix)
+            start = _resume_point(last_event_id, since_seq)
+            return StreamingResponse(_event_frames(state, job_id, start), media_type="text/event-stream",
+                                     headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
     @api.get(f"/{prefix}/jobs/{{job_id}}/metrics", name=f"{prefix}_metrics")
-    def metrics(job_id: str, after_step: int = Query(-1, ge=-1), limit: int = Query(200, ge=1, le=1000)) -> Any:
+    def metrics(job_id: str, after_step: int | None = Query(None, ge=-1, le=MAX_INT),
+                limit: int = Query(200, ge=1, le=1000)) -> Any:
         job_or_404(job_id, prefix)
+        if after_step is None:
+            # later clients send only `limit` and de-duplicate by step themselves: a first page
+            # would hide every later point from them, so without a cursor the answer is the whole series
+            return {"points": store.metrics(job_id, after_step=-1, limit=None)}
         return {"points": store.metrics(job_id, after_step=after_step, limit=limit)}
 
     @api.get(f"/{prefix}/jobs/{{job_id}}/timeline", name=f"{prefix}_timeline")
@@ -505,3 +659,38 @@ def _add_job_routes(api: APIRouter, prefix: str, store: Store,
                              message="job cancelled on request", level="warning",
                              data={"step": job["current_step"]})
         return store.get_job(job_id)
+
+    if prefix == "sft":
+        @api.get("/sft/jobs/{job_id}/checkpoints", name="sft_checkpoints")
+        def checkpoints(job_id: str) -> Any:
+            job_or_404(job_id, prefix)
+            return {"job_id": job_id, "checkpoints": [], "emulated": True}
+
+
+async def _event_frames(state: BackendState, job_id: str, since_seq: int) -> AsyncIterator[str]:
+    """The frames of one job's event stream: every event after `since_seq` as it is written, a
+    keep-alive comment when nothing was sent for `keepalive_seconds`, and the end once the job is
+    terminal and its last event went out."""
+    store = state.store
+    cursor = since_seq
+    last_write = time.monotonic()
+    yield ": stream open\n\n"
+    while True:
+        # read the status first: a terminal status is written with its event, so after it no event can follow
+        job = store.get_job(job_id)
+        ended = job is None or job["status"] in TERMINAL
+        while True:
+            items = store.events(job_id, since_seq=cursor, limit=500)
+            for event in items:
+                cursor = event["seq"]
+                yield sse_frame(event)
+            if items:
+                last_write = time.monotonic()
+            if len(items) < 500:
+                break
+        if ended:
+            return
+        if time.monotonic() - last_write >= state.keepalive_seconds:
+            yield ": keep-alive\n\n"
+            last_write = time.monotonic()
+        await asyncio.sleep(STREAM_TICK)

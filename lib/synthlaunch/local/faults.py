@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import fnmatch
 import json
+import math
 import random
 import threading
 from dataclasses import dataclass, field
@@ -112,6 +113,8 @@ def parse_spec(spec: str | None) -> list[FaultRule]:
                 values["kinds"] = kinds
             elif key in ("rate", "retry_after", "latency"):
                 number = _number(rule_no, key, value, float)
+                if not math.isfinite(number):
+                    raise FaultSpecError(f"fault rule {rule_no}: {key}={value} is not a finite number")
                 if number < 0 or (key == "rate" and number > 1):
                     raise FaultSpecError(f"fault rule {rule_no}: {key}={value} is out of range "
                                          f"({'0..1' if key == 'rate' else '>= 0'})")

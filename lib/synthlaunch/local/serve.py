@@ -33,6 +33,12 @@ def generate_key(prefix: str) -> str:
     return f"{prefix}_{secrets.token_urlsafe(24)}"
 
 
+def _positive(name: str, value: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be a positive number of bytes, got {value!r}")
+    return value
+
+
 def _bind(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
@@ -171,21 +177,33 @@ class BackendServer(_ThreadedServer):
     `api_keys` / `environment_api_keys` default to one generated key each. `data_dir` defaults to
     a temporary folder removed on `stop()`. `faults` is a SPEC string (see `faults.py`).
     `file_check_seconds` delays the processing → ready transition of uploads (tests).
+    `max_body_bytes` / `max_upload_bytes` bound one request's JSON body / uploaded file (413 above;
+    defaults `backend.MAX_BODY_BYTES`, 1 MiB, and `backend.MAX_UPLOAD_BYTES`, 1 GiB).
 
     `trainer`: "emulate" (synthetic metrics, the default of this class) or "torch" (SFT jobs train
     for real, one process each, at most `max_jobs` at once; needs the `train` extra).
     `model_aliases` ("Qwen/Qwen3-0.6B=synthlaunch/tiny-qwen3" items or a mapping) let a stand-in
     train for an id whose weights are not here; `model_cache` is where built-in tiny models are built.
+    `event_stream=False` leaves out `GET …/events/stream` (a backend older than the stream);
+    `keepalive_seconds` spaces its keep-alive comments. `log_requests` receives a `RequestRecord`
+    (method, path, status, latency) for every request.
     """
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0, data_dir: str | os.PathLike[str] | None = None,
                  api_keys: Sequence[str] | None = None, environment_api_keys: Sequence[str] | None = None,
                  faults: str | None = None, step_seconds: float | None = None,
                  file_check_seconds: float = 0.0, idempotency_ttl: float | None = None,
+                 max_body_bytes: int | None = None, max_upload_bytes: int | None = None,
                  trainer: str = "emulate", max_jobs: int = 1,
                  model_aliases: "Sequence[str] | dict[str, str] | None" = None,
-                 model_cache: str | os.PathLike[str] | None = None) -> None:
+                 model_cache: str | os.PathLike[str] | None = None,
+                 event_stream: bool = True, keepalive_seconds: float | None = None,
+                 log_requests: Any = None) -> None:
         super().__init__(host, port)
+        from .backend import MAX_BODY_BYTES, MAX_UPLOAD_BYTES
+        self.event_stream = event_stream
+        self.keepalive_seconds = keepalive_seconds
+        self.log_requests = log_requests
         from .faults import FaultInjector
         from .training import missing_packages
         from .training.models import parse_aliases
@@ -202,6 +220,10 @@ class BackendServer(_ThreadedServer):
         self.model_aliases = parse_aliases(model_aliases)
         self.model_cache = Path(model_cache) if model_cache else None
         self.training: Any = None
+
+        self.max_body_bytes = _positive("max_body_bytes", MAX_BODY_BYTES if max_body_bytes is None else max_body_bytes)
+        self.max_upload_bytes = _positive("max_upload_bytes",
+                                          MAX_UPLOAD_BYTES if max_upload_bytes is None else max_upload_bytes)
 
         self.api_keys = list(api_keys) if api_keys else [generate_key("sk_local")]
         self.environment_api_keys = (list(environment_api_keys) if environment_api_keys
@@ -235,7 +257,7 @@ class BackendServer(_ThreadedServer):
         return self.environment_api_keys[0]
 
     def start(self) -> "BackendServer":
-        from .backend import BackendState, create_app
+        from .backend import KEEPALIVE_SECONDS, BackendState, create_app
         from .store import IDEMPOTENCY_TTL, Store
         from .worker import Worker
 
@@ -252,7 +274,10 @@ class BackendServer(_ThreadedServer):
                                             environment_api_keys=self.environment_api_keys)
         self.worker.real_training = self.training is not None
         state = BackendState(self.store, self.worker, self.injector, self.api_keys, self.environment_api_keys,
-                             training=self.training)
+                             max_body_bytes=self.max_body_bytes, max_upload_bytes=self.max_upload_bytes,
+                             training=self.training, event_stream=self.event_stream,
+                             keepalive_seconds=self.keepalive_seconds or KEEPALIVE_SECONDS,
+                             request_hook=self.log_requests)
         self.worker.start()
         if self.training is not None:
             self.training.start()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import secrets
 import sqlite3
@@ -20,8 +21,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Any, Iterator
 
+from .jsonsafe import unservable
+
 IDEMPOTENCY_TTL = 24 * 3600.0
-#: columns added after the first schema (real training): added to an older database on open
+#: job columns newer than SCHEMA's first version (real training, results): `Store._migrate`
+#: adds them to an older database
 JOB_COLUMNS_ADDED = {"trainer": "TEXT", "trained_model": "TEXT", "fine_tuned_model": "TEXT"}
 
 SCHEMA = """
@@ -83,6 +87,10 @@ class Store:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Columns added after the first release, added to a data folder made by an older version."""
         have = {r["name"] for r in self.db.execute("PRAGMA table_info(jobs)")}
         for name, kind in JOB_COLUMNS_ADDED.items():
             if name not in have:
@@ -232,10 +240,17 @@ class Store:
 
     def get_job(self, job_id: str) -> dict[str, Any] | None:
         row = self.job_row(job_id)
-        return None if row is None else job_view(row)
+        return None if row is None else self._with_metrics(job_view(row))
+
+    def _with_metrics(self, view: dict[str, Any]) -> dict[str, Any]:
+        """A job view with `final_metrics` (the last value of each series) once it has points."""
+        found = self.final_metrics(view["id"])
+        if found:
+            view["final_metrics"] = found
+        return view
 
     def list_jobs(self, *, status: str | None = None, kind: str | None = None,
-                  created_after: float | None = None, limit: int = 100) -> list[dict[str, Any]]:
+                  created_after: float | None = None, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
         sql, where, args = "SELECT * FROM jobs", list[str](), list[Any]()
         if status:
             where.append("status=?")
@@ -248,10 +263,10 @@ class Store:
             args.append(created_after)
         if where:
             sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY created_at DESC, rowid DESC LIMIT ?"
-        args.append(limit)
+        sql += " ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?"
+        args += [limit, offset]
         with self.lock:
-            return [job_view(r) for r in self.db.execute(sql, args).fetchall()]
+            return [self._with_metrics(job_view(r)) for r in self.db.execute(sql, args).fetchall()]
 
     def active_job_ids(self, trainer: str | None = None) -> list[str]:
         """Queued and running jobs, oldest first; only those of `trainer` ("emulate" or "torch") when given."""
@@ -297,18 +312,51 @@ class Store:
                  "data": json.loads(r["data"]), "created_at": iso(r["created_at"]), "job_id": job_id}
                 for r in rows]
 
-    def metrics(self, job_id: str, *, after_step: int = -1, limit: int = 200) -> list[dict[str, Any]]:
+    def metrics(self, job_id: str, *, after_step: int = -1, limit: int | None = 200) -> list[dict[str, Any]]:
         """Points after `after_step`, ordered by step; a page never splits one step's points
-        (unless one step alone has more than `limit`), so `after_step` is a safe cursor."""
+        (unless one step alone has more than `limit`), so `after_step` is a safe cursor.
+        `limit=None`: every point after `after_step`."""
         with self.lock:
             rows = self.db.execute("SELECT * FROM metrics WHERE job_id=? AND step>? ORDER BY step, name LIMIT ?",
-                                   (job_id, after_step, limit + 1)).fetchall()
-        if len(rows) > limit:
+                                   (job_id, after_step, -1 if limit is None else limit + 1)).fetchall()
+        if limit is not None and len(rows) > limit:
             last_step = rows[limit]["step"]
             cut = [r for r in rows[:limit] if r["step"] != last_step]
             rows = cut or rows[:limit]
         return [{"name": r["name"], "value": r["value"], "step": r["step"], "phase": r["phase"],
                  "created_at": iso(r["created_at"])} for r in rows]
+
+    def final_metrics(self, job_id: str) -> dict[str, float]:
+        """The last value of each metric series of a job (name → value at its highest step)."""
+        with self.lock:
+            rows = self.db.execute(
+                "SELECT m.name, m.value FROM metrics m JOIN (SELECT name, MAX(step) AS step FROM metrics "
+                "WHERE job_id=? GROUP BY name) last ON m.name = last.name AND m.step = last.step "
+                "WHERE m.job_id=? ORDER BY m.name", (job_id, job_id)).fetchall()
+        return {r["name"]: r["value"] for r in rows}
+
+    def jobs_using_file(self, file_id: str, statuses: tuple[str, ...]) -> list[str]:
+        """Ids of jobs in one of `statuses` that train on (or validate with) the file."""
+        marks = ",".join("?" * len(statuses))
+        with self.lock:
+            rows = self.db.execute(f"SELECT id, training_file_id, body FROM jobs WHERE status IN ({marks})"
+                                   " ORDER BY created_at, rowid", statuses).fetchall()
+        return [r["id"] for r in rows if r["training_file_id"] == file_id or f'"{file_id}"' in r["body"]]
+
+    def delete_file(self, file_id: str) -> bool:
+        """Forget a file; its stored bytes go too when no other file record has the same content."""
+        with self.tx() as db:
+            row = db.execute("SELECT sha256 FROM files WHERE id=?", (file_id,)).fetchone()
+            if row is None:
+                return False
+            db.execute("DELETE FROM files WHERE id=?", (file_id,))
+            shared = db.execute("SELECT 1 FROM files WHERE sha256=? LIMIT 1", (row["sha256"],)).fetchone()
+        if shared is None:
+            try:
+                self.blob_path(row["sha256"]).unlink()
+            except FileNotFoundError:
+                pass
+        return True
 
     def timeline(self, job_id: str) -> list[dict[str, Any]]:
         with self.lock:
@@ -316,10 +364,13 @@ class Store:
         return [{"phase": r["phase"], "created_at": iso(r["created_at"])} for r in rows]
 
     def finish_job(self, job_id: str, status: str, *, event_type: str, message: str,
-                   level: str = "info", data: dict[str, Any] | None = None, error: str | None = None) -> None:
-        """Move a job to a terminal status with its terminal event and timeline phase, atomically."""
+                   level: str = "info", data: dict[str, Any] | None = None, error: str | None = None,
+                   fine_tuned_model: str | None = None) -> None:
+        """Move a job to a terminal status with its terminal event and timeline phase, atomically
+        (a successful job's resulting model id is set in the same transaction)."""
         with self.tx():
-            self.update_job(job_id, status=status, finished_at=time.time(), error=error)
+            extra = {"fine_tuned_model": fine_tuned_model} if fine_tuned_model else {}
+            self.update_job(job_id, status=status, finished_at=time.time(), error=error, **extra)
             self.add_event(job_id, event_type, message, level=level, data=data)
             self.add_phase(job_id, status)
 
@@ -340,8 +391,39 @@ def file_view(row: sqlite3.Row) -> dict[str, Any]:
     return view
 
 
+_log = logging.getLogger("synthlaunch.local")
+_reported: set[str] = set()
+
+
+def _stored_body(row: sqlite3.Row) -> tuple[dict[str, Any], str | None]:
+    """The job's stored body, or ({}, why) when it cannot be read back as a JSON object."""
+    try:
+        body = json.loads(row["body"])
+    except (TypeError, ValueError, RecursionError) as exc:
+        return {}, f"the stored job body is not valid JSON ({type(exc).__name__})"
+    if not isinstance(body, dict):
+        return {}, "the stored job body is not a JSON object"
+    return body, None
+
+
 def job_view(row: sqlite3.Row) -> dict[str, Any]:
-    body = json.loads(row["body"])
+    """The job as served. A row whose body cannot be served (stored by an older version: nested too
+    deep, NaN, garbled) is repaired, the body's fields left out and `body_error` saying why, so that
+    one bad row never turns the job or a job list into a 500. Logged once per job."""
+    body, why = _stored_body(row)
+    view = _job_view(row, body)
+    why = why or unservable(view)
+    if why is None:
+        return view
+    if row["id"] not in _reported:
+        _reported.add(row["id"])
+        _log.warning("job %s: serving it without its body fields: %s", row["id"], why[:300])
+    view = _job_view(row, {})
+    view["body_error"] = f"the job's stored body cannot be served and is left out: {why[:300]}"
+    return view
+
+
+def _job_view(row: sqlite3.Row, body: dict[str, Any]) -> dict[str, Any]:
     kind = row["kind"]
     view: dict[str, Any] = {
         "id": row["id"], "job_id": row["id"], "object": "job", "type": kind,
@@ -362,6 +444,10 @@ def job_view(row: sqlite3.Row) -> dict[str, Any]:
         view["hyperparameters"] = body["hyperparameters"]
     if kind == "rl" and isinstance(body.get("data"), dict):
         view["endpoint_base_url"] = body["data"].get("endpoint_base_url")
+        config = body["data"].get("config")
+        training = config.get("training") if isinstance(config, dict) else None
+        if isinstance(training, dict):  # an RL job's hyperparameters are its [training] table
+            view["hyperparameters"] = training
     if isinstance(body.get("metadata"), dict):
         view["metadata"] = body["metadata"]
     if row["error"]:

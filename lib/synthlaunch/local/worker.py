@@ -66,7 +66,7 @@ def plan_job(kind: str, body: dict[str, Any], first_line: str | None = None,
     elif first_line:
         try:
             first = json.loads(first_line)
-        except ValueError:
+        except (ValueError, RecursionError):
             first = None
         if isinstance(first, dict) and isinstance(first.get("metadata"), dict):
             sources.append(first["metadata"].get("emulation"))
@@ -87,6 +87,15 @@ def reward_at(seed: str, step: int, total: int) -> float:
     """A deterministic, increasing, slightly noisy mean reward in [0, 1]."""
     noise = random.Random(f"{seed}:reward:{step}").uniform(-0.03, 0.03)
     return round(min(1.0, max(0.0, 0.1 + 0.75 * (1 - math.exp(-step / max(1.0, total / 2))) + noise)), 6)
+
+
+def resulting_model_id(kind: str, base_model: str | None, job_id: str) -> str:
+    """The id of the model an emulated job produces: `ft:<base>:<job_id>` (SFT), `rl:<base>:<job_id>` (RL)."""
+    base = base_model or "unknown"
+    parts = base.split(":")
+    if len(parts) >= 3:  # trained from a fine-tuned id (`rl:<base>:<job>`): name the base model
+        base = parts[1]
+    return f"{'rl' if kind == 'rl' else 'ft'}:{base}:{job_id}"
 
 
 def check_jsonl(path: str, max_problems: int = 5) -> tuple[str | None, int, str | None]:
@@ -111,6 +120,9 @@ def check_jsonl(path: str, max_problems: int = 5) -> tuple[str | None, int, str 
                     obj = json.loads(text)
                 except json.JSONDecodeError as exc:
                     problems.append(f"line {lineno}: not valid JSON ({exc.msg})")
+                    continue
+                except RecursionError:  # a line nested beyond the parser: the file fails, never the checker
+                    problems.append(f"line {lineno}: nested too deeply")
                     continue
                 if not isinstance(obj, dict):
                     problems.append(f"line {lineno}: not a JSON object")
@@ -241,9 +253,11 @@ class Worker:
             store.add_event(job_id, f"{p}.train.step", message, data=data)
             store.update_job(job_id, next_step=step + 1)
             if step + 1 >= total:
+                model_id = resulting_model_id(row["kind"], row["model"], job_id)
                 store.finish_job(job_id, "succeeded", event_type=f"{p}.job.completed",
                                  message=f"emulated training completed: {total} step(s), final train.loss={loss:.4f}",
-                                 data={"final_loss": loss, "total_steps": total})
+                                 data={"final_loss": loss, "total_steps": total, "fine_tuned_model": model_id},
+                                 fine_tuned_model=model_id)
 
     def fail_now(self, job_id: str, reason: str) -> bool:
         """Fail an active job immediately (admin route). False when it is not active."""

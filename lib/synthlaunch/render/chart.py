@@ -1,30 +1,40 @@
 """`chart` stream format: a live line chart of `train.loss` (RL: also a reward series when present),
-redrawn in place (rich Live) at most `MAX_FPS` times a second, fitting an 80×24 terminal.
+redrawn in place (rich Live) at most `MAX_FPS` times a second, using the terminal's size (80×24 and up,
+at most `MAX_WIDTH`×`MAX_HEIGHT`).
 
-The frame: a header (job, kind, status, phase), the plot (plotext: axes with ticks, loss on the left
-axis, reward on the right), the latest value and step with min/max of each series, and the last
-event. Off a terminal the caller uses the cli lines instead (`chart_possible`).
+The frame: a header (job, kind, status, step N/total, elapsed, ETA), the legend (outside the plot, so
+that it hides no point), the plot (plotext: integer step ticks, loss on the left axis, reward on the
+right; each series its own colour and its own marker, `•` and `x`, readable without colour), the
+latest value and step with min/max of each series, and the last event. Off a terminal the caller
+uses the cli lines instead (`chart_possible`).
 """
 
 from __future__ import annotations
 
+import math
 import time
 from typing import TYPE_CHECKING, Any, Callable
 
-from ..console import Output
+from ..console import Output, printable
 from ..redact import redact
 from .base import BaseRenderer
 from .cli import event_line, format_value, is_noisy, summary_line
 
 if TYPE_CHECKING:  # pragma: no cover
     from rich.console import Console, RenderableType
+    from rich.text import Text
 
     from ..stream import JobResult
 
 MAX_FPS = 4.0
-MAX_WIDTH = 80
-MAX_HEIGHT = 24
+MAX_WIDTH = 160
+MAX_HEIGHT = 50
 LOSS = "train.loss"
+#: (marker, colour) of the loss and the reward series: distinct with and without colour
+LOSS_STYLE = ("•", "cyan")
+REWARD_STYLE = ("x", "magenta")
+#: at most this many x ticks (integer steps)
+MAX_X_TICKS = 6
 
 
 def chart_possible(out: Output) -> bool:
@@ -37,6 +47,16 @@ def chart_possible(out: Output) -> bool:
         return False
 
 
+def _finite_float(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return None
+    try:
+        result = float(value)
+    except (ValueError, OverflowError):
+        return None
+    return result if math.isfinite(result) else None
+
+
 class Series:
     """One metric series: points by step, with min/max/latest."""
 
@@ -46,14 +66,13 @@ class Series:
         self.values: list[float] = []
 
     def add(self, step: Any, value: Any) -> None:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
+        """Add a point; a value that is not a finite number (NaN, 1e400, a huge int) is skipped."""
+        value_f = _finite_float(value)
+        if value_f is None:
             return
-        try:
-            step_f = float(step)
-        except (TypeError, ValueError):
-            step_f = float(len(self.steps))
-        self.steps.append(step_f)
-        self.values.append(float(value))
+        step_f = _finite_float(step)
+        self.steps.append(float(len(self.steps)) if step_f is None else step_f)
+        self.values.append(value_f)
 
     def describe(self) -> str:
         if not self.values:
@@ -62,18 +81,34 @@ class Series:
                 f"min={format_value(min(self.values))} · max={format_value(max(self.values))}")
 
 
+def integer_ticks(steps: list[float], most: int = MAX_X_TICKS) -> list[int]:
+    """Integer x ticks over the steps seen: every k-th step, k chosen for at most `most` ticks."""
+    import math
+
+    if not steps:
+        return []
+    low, high = math.floor(min(steps)), math.ceil(max(steps))
+    every = max(1, math.ceil((high - low + 1) / most))
+    return list(range(low, high + 1, every))
+
+
+
+
 def plot_text(loss: Series, reward: Series | None, width: int, height: int) -> str:
-    """The plot as ANSI text (plotext), `width`×`height` cells."""
+    """The plot as ANSI text (plotext), `width`×`height` cells; no legend inside (see `legend_text`)."""
     import plotext
 
     fig = plotext.figure
     fig.clear()
     fig.plot_size(width, height)
     fig.theme("colorless")
-    if loss.values:
-        fig.draw(fig.signal(loss.steps, loss.values).lines().label(loss.name))
-    if reward is not None and reward.values:
-        fig.draw(fig.signal(reward.steps, reward.values, yside="right").lines().label(reward.name))
+    for series, (symbol, colour), side in ((loss, LOSS_STYLE, "left"), (reward, REWARD_STYLE, "right")):
+        if series is not None and series.values:
+            fig.draw(fig.signal(series.steps, series.values, marker=plotext.marker(symbol, pixel=colour),
+                                yside=side).lines())
+    ticks = integer_ticks(loss.steps + (reward.steps if reward is not None else []))
+    if ticks:
+        fig.ruler("x").ticks(ticks, [str(t) for t in ticks])
     fig.label("step")
     text = str(fig.build()).rstrip("\n")
     fig.clear()
@@ -104,27 +139,50 @@ class ChartRenderer(BaseRenderer):
 
     def size(self) -> tuple[int, int]:
         console = self.live.console if self.live is not None else self.console
-        width, height = (console.size if console is not None else (MAX_WIDTH, MAX_HEIGHT))
+        width, height = (console.size if console is not None else (80, 24))
         return min(width, MAX_WIDTH), min(height, MAX_HEIGHT)
 
+    def progress_text(self) -> str:
+        """`step 3/10 · 0:04 elapsed · ETA 0:08`: from the job record, else the latest loss step."""
+        done = self.steps_done()
+        if done is None and self.loss.steps:
+            done = int(self.loss.steps[-1]) + (1 if self.loss.steps[0] == 0 else 0)
+        step = self.step_text(done)
+        return (f"{step} · " if step else "") + self.timing_text(done)
+
     def frame_lines(self) -> tuple[str, str, list[str]]:
-        """(header, plot ANSI text, footer lines): pure text, for the frame and for tests."""
+        """(header, plot ANSI text, footer lines): pure text, for the frame and for tests. The header's
+        second line is the legend (outside the plot)."""
         width, height = self.size()
         header = f"job {self.job_id}" + (f" ({self.kind})" if self.kind else "") + f" · status={self.status_text}"
-        if self.phase_text:
+        header += f" · {self.progress_text()}"
+        if self.phase_text and len(header) + len(self.phase_text) + 9 <= width:
             header += f" · phase={self.phase_text}"
         footer = [self.loss.describe()]
         if self.reward is not None:
             footer.append(self.reward.describe())
         footer.append("last event: " + (self.last_event or "none yet"))
-        footer = [redact(line)[:width] for line in footer]
-        # header + plot + footer leave two lines of 24: the summary after the end, and the cursor
-        plot_height = max(5, height - 3 - len(footer))
+        footer = [printable(redact(line), one_line=True)[:width] for line in footer]
+        # header, legend, plot, footer leave three lines of 24: the summary after the end, the
+        # resulting model id of a succeeded job, and the cursor
+        plot_height = max(5, height - 5 - len(footer))
         if self.loss.values or (self.reward is not None and self.reward.values):
             plot = plot_text(self.loss, self.reward, width, plot_height)
         else:
             plot = "\n".join([f"waiting for {LOSS} points…"] + [""] * (plot_height - 1))
-        return redact(header)[:width], plot, footer
+        return printable(redact(header), one_line=True)[:width], plot, footer
+
+    def legend(self) -> "Text":
+        """The legend line: each series' marker in its colour, then its name."""
+        from rich.text import Text
+
+        legend = Text(no_wrap=True, overflow="crop")
+        legend.append(f"{LOSS_STYLE[0]} ", style=LOSS_STYLE[1])
+        legend.append(f"{self.loss.name} (left axis)")
+        if self.reward is not None:
+            legend.append(f"   {REWARD_STYLE[0]} ", style=REWARD_STYLE[1])
+            legend.append(f"{self.reward.name} (right axis)")
+        return legend
 
     def renderable(self) -> "RenderableType":
         from rich.console import Group
@@ -134,7 +192,7 @@ class ChartRenderer(BaseRenderer):
         width, _ = self.size()
         plot_text_obj = Text.from_ansi(plot, no_wrap=True)
         plot_text_obj.truncate(width * plot.count("\n") + width)
-        lines = [Text(header, style="bold", no_wrap=True, overflow="crop"), plot_text_obj]
+        lines = [Text(header, style="bold", no_wrap=True, overflow="crop"), self.legend(), plot_text_obj]
         lines += [Text(line, no_wrap=True, overflow="crop") for line in footer]
         return Group(*lines)
 

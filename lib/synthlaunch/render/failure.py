@@ -69,7 +69,6 @@ def raise_shown_preflight(out: Output, report: "PreflightReport") -> None:
         if isinstance(exc, BackendError) and not isinstance(exc, BackendUnreachable) and exc.status is not None:
             out.write(f"  response body (HTTP {exc.status}):\n    "
                       + pretty_body(exc.response_body).replace("\n", "\n    "), stream=out.stderr)
-        if exc.hint:
-            out.write(f"  hint: {exc.hint}", stream=out.stderr)
+        # the hints were printed with the table ("what to do"): said once
         exc.reported = True
         raise

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from ..console import Output, command_name
-from ..errors import BackendError, EnvError, UsageError
+from ..errors import BackendError, ConfigError, EnvError, UsageError
 from ..paths import cache_dir, state_dir
 from ..task_url import choose_task_url
 from .options import RunRecord, TrainOptions
@@ -42,9 +42,19 @@ def run_one(out: Output, path: Path, opts: TrainOptions, record: RunRecord, *, i
     """Take one config to a job (and watch it unless --no-poll). Fills `record` as it goes."""
     from ..config import load_and_validate
 
+    record.overrides = list(opts.overrides)
     cfg = load_and_validate(path, type_override=opts.type_, model=opts.model,
-                            dataset=opts.dataset, allow_experimental=opts.allow_experimental, env=opts.environ)
+                            dataset=opts.dataset, allow_experimental=opts.allow_experimental, env=opts.environ,
+                            overrides=opts.overrides, text=opts.config_text, strict=opts.strict)
     record.type = cfg.type
+    if cfg.type == "prompt_learning":
+        raise ConfigError([cfg.problem("job type prompt_learning (GEPA/MIPRO prompt optimisation) cannot be "
+                                       "trained by synthlaunch, which submits RL and SFT jobs only",
+                                       "prompt_learning")],
+                          header=f"{path}: a prompt-learning config, not an RL or SFT one",
+                          hint="run prompt-learning jobs with the synth-ai client; "
+                               f"`{command_name()} validate --config {path}` still checks the file")
+    record.name = run_name(cfg, opts)
     for warning in cfg.warnings:
         record.warnings.append(warning)
         out.warn(str(warning))
@@ -52,6 +62,11 @@ def run_one(out: Output, path: Path, opts: TrainOptions, record: RunRecord, *, i
         check_applicable(cfg.type, opts)
 
     datasets = _validate_datasets(out, cfg, opts) if cfg.type == "sft" else None
+    if datasets is not None and opts.expect_dataset_sha256 and datasets.training.sha256 != opts.expect_dataset_sha256:
+        raise UsageError(f"the dataset {cfg.dataset_path} changed since job {opts.rerun} was submitted (sha256 "
+                         f"{opts.expect_dataset_sha256[:12]}… then, {datasets.training.sha256[:12]}… now)",
+                         hint="a rerun submits exactly the same config and data; restore the file, or run "
+                              "`train --config` for a new run")
     env = _resolve_env(out, cfg, opts)
     if cfg.type == "rl":
         _run_rl(out, cfg, opts, env, record, explicit_key=opts.idempotency_for(index, total))
@@ -59,7 +74,39 @@ def run_one(out: Output, path: Path, opts: TrainOptions, record: RunRecord, *, i
         assert datasets is not None
         _run_sft(out, cfg, opts, env, record, datasets, explicit_key=opts.idempotency_for(index, total))
     if record.job_id and not opts.dry_run:
-        _watch(out, cfg, opts, env, record)
+        from .results import record_outcome, record_submission
+
+        record_submission(out, cfg, opts, env, record, datasets.training.sha256 if datasets else None)
+        try:
+            _watch(out, cfg, opts, env, record)
+        finally:
+            record_outcome(out, opts, env, record)
+
+
+def run_name(cfg: "LoadedConfig", opts: TrainOptions) -> str | None:
+    """The run's name: --name, else `[job].name` of the config."""
+    from ..config.schema import table_at
+
+    written = table_at(cfg.data, "job.name")
+    return opts.name or (written.strip() if isinstance(written, str) and written.strip() else None)
+
+
+def _named(body: dict[str, Any], name: str | None) -> dict[str, Any]:
+    """The job body with the run's name in its metadata (`metadata.name`)."""
+    if name:
+        metadata = body.get("metadata")
+        body["metadata"] = {**(metadata if isinstance(metadata, dict) else {}), "name": name}
+    return body
+
+
+def _extra_settings(cfg: "LoadedConfig", record: RunRecord) -> list[tuple[str, str]]:
+    """Settings summary rows for the run's name and --set overrides (when there are any)."""
+    from ..config.overrides import overrides_text
+
+    rows = [("name", record.name)] if record.name else []
+    if cfg.overrides:
+        rows.append(("overrides", overrides_text(cfg.overrides) + " (from --set)"))
+    return rows
 
 
 # -- steps ----------------------------------------------------------------------------------------
@@ -87,7 +134,19 @@ def _validate_datasets(out: Output, cfg: "LoadedConfig", opts: TrainOptions) -> 
     # with --examples only the first N lines are read: the cost does not grow with the file
     training = validate_with_progress(out, cfg.dataset_path, limit=opts.examples)
     scope = f"first {training.examples} examples checked" if opts.examples else f"{training.examples} examples"
-    out.info(f"dataset {cfg.dataset_path}: {scope}, {training.bytes} bytes")
+    # the upload line says it again (examples, bytes): here only in a dry run, or with --verbose
+    (out.info if opts.dry_run else out.detail)(f"dataset {cfg.dataset_path}: {scope}, {training.bytes} bytes")
+    if opts.examples is not None and training.examples < opts.examples:
+        out.warn(f"--examples {opts.examples}, but {cfg.dataset_path} has only {training.examples} example(s): "
+                 f"all {training.examples} are used")
+    from ..dataset import content_warnings
+
+    dubious = content_warnings(cfg.dataset_path, limit=opts.examples)
+    if dubious and opts.strict:
+        raise DatasetError(dubious, header=f"{cfg.dataset_path}: dubious examples (errors with --strict)",
+                           hint="fix these lines, or drop --strict to train with them")
+    for problem in dubious:
+        out.warn(str(problem))
     validation = None
     if cfg.validation_path is not None:
         if cfg.validation_path.exists():
@@ -103,7 +162,7 @@ def _resolve_env(out: Output, cfg: "LoadedConfig", opts: TrainOptions) -> "Resol
     from ..env import required_keys, resolve_env
 
     task_url_known = cfg.type == "rl" and choose_task_url(flag=opts.task_url, config=cfg.data) is not None
-    required = [] if opts.dry_run else required_keys(cfg.type, task_url_known=task_url_known)
+    required = [] if opts.dry_run else required_keys("rl" if cfg.type == "rl" else "sft", task_url_known=task_url_known)
     env = resolve_env(out, required=required, env_files=opts.env_files,
                       search_dirs=[Path.cwd(), cfg.path.parent],
                       flag_values={"TASK_APP_URL": opts.task_url}, backend_flag=opts.backend,
@@ -114,20 +173,31 @@ def _resolve_env(out: Output, cfg: "LoadedConfig", opts: TrainOptions) -> "Resol
     return env
 
 
-def _confirm(out: Output, opts: TrainOptions, settings: list[tuple[str, str]]) -> None:
-    """Show the effective settings; on a terminal, ask before the first request."""
+def _confirm(out: Output, opts: TrainOptions, settings: list[tuple[str, str]],
+             forget: Callable[[], None] = lambda: None) -> bool:
+    """Show the effective settings; on a terminal, ask before the first request. False when the user
+    said no. Either way out (no, or Ctrl-C at the question) nothing was sent, so `forget` drops the
+    pending-submission record made for this run: the next run is a new submission, not a "reuse"."""
     width = max(len(name) for name, _ in settings)
-    out.info("Effective settings:")
+    asking = not (opts.dry_run or opts.yes or not out.interactive)
+    # shown where they matter: before the question, and in a dry run; otherwise with --verbose
+    show = out.info if asking or opts.dry_run else out.detail
+    show("Effective settings:")
     for name, value in settings:
-        out.info(f"  {name.ljust(width)}  {value}")
-    if opts.dry_run or opts.yes or not out.interactive:
-        return
+        show(f"  {name.ljust(width)}  {value}")
+    if not asking:
+        return True
     from ..prompts import confirm
 
-    if not confirm(out, "Submit this job?", default=True):
-        from ..errors import Interrupted
-
-        raise Interrupted("aborted before anything was sent")
+    try:
+        answer = confirm(out, "Submit this job?", default=True)
+    except (KeyboardInterrupt, EOFError):
+        forget()
+        raise
+    if not answer:
+        forget()
+        out.result("not submitted (you answered no); nothing was sent")
+    return answer
 
 
 def _pending(opts: TrainOptions) -> "PendingSubmissions":
@@ -136,11 +206,24 @@ def _pending(opts: TrainOptions) -> "PendingSubmissions":
     return PendingSubmissions(state_dir(opts.environ) / "pending-submissions.json")
 
 
-def _key(out: Output, opts: TrainOptions, fp: str, explicit: str | None) -> str:
-    key, reused = _pending(opts).key_for(fp, explicit=explicit)
-    if reused:
+def _key(out: Output, opts: TrainOptions, fp: str, explicit: str | None) -> tuple[str, Callable[[], None]]:
+    """The Idempotency-Key, and how to forget its record if the user then declines (only a record made
+    by this run: one left by a run that may have sent its request is kept)."""
+    key, how = _pending(opts).claim(fp, explicit=explicit)
+    if how == "reused":
         out.info(f"reusing Idempotency-Key {key} of an earlier, unconfirmed submission of the same job")
-    return key
+        return key, lambda: None
+    if how == "concurrent" and explicit is None:
+        out.info(f"another run of the same job is submitting it right now; this run creates its own job "
+                 f"(Idempotency-Key {key})")
+    return key, lambda: _pending(opts).confirm(fp)
+
+
+def _hyperparameters(cfg: "LoadedConfig") -> str:
+    """`lr=5e-05 epochs=1 batch=2 mode=full`: what will be sent, as the confirmation shows it."""
+    from ..config import hyperparameters_summary
+
+    return hyperparameters_summary(cfg) or "(none: the backend's defaults)"
 
 
 def _run_rl(out: Output, cfg: "LoadedConfig", opts: TrainOptions, env: "ResolvedEnv", record: RunRecord,
@@ -155,15 +238,24 @@ def _run_rl(out: Output, cfg: "LoadedConfig", opts: TrainOptions, env: "Resolved
             raise EnvError(f"{cfg.path}: no task app URL: pass --task-url, set TASK_APP_URL, "
                            "or set [services].task_url in the config")
         task_url = "<TASK_APP_URL>"
-    body = build_rl_body(cfg, task_url=task_url, backend_url=env.backend_url, model=opts.model)
+    from ..preflight import unreachable_task_url
+
+    unreachable = unreachable_task_url(task_url, env.backend_url) if chosen else None
+    if unreachable:
+        out.warn(unreachable)
+    body = _named(build_rl_body(cfg, task_url=task_url, backend_url=env.backend_url, model=opts.model), record.name)
     fp = fingerprint(env.backend_url, body)
-    key = explicit_key if opts.dry_run else _key(out, opts, fp, explicit_key)
-    _confirm(out, opts, [
+    key, forget = (explicit_key, lambda: None) if opts.dry_run else _key(out, opts, fp, explicit_key)
+    if not _confirm(out, opts, [
         ("config", str(cfg.path)), ("type", "rl"), ("backend", env.backend_url),
         ("model", f"{cfg.model}" + (" (from --model)" if opts.model else "")),
         ("task url", task_url + (" (from --task-url)" if opts.task_url else "")),
+        ("hyperparameters", _hyperparameters(cfg)),
+        *_extra_settings(cfg, record),
         ("idempotency key", key or "(generated when sent)"),
-    ])
+    ], forget):
+        record.status = "declined"
+        return
     if opts.dry_run:
         record.requests = [
             _req("POST", env.backend_url, "rl/verify_task_app", {"endpoint_base_url": task_url}),
@@ -196,18 +288,26 @@ def _run_sft(out: Output, cfg: "LoadedConfig", opts: TrainOptions, env: "Resolve
     from ..submissions import fingerprint
 
     preview, dropped = build_sft_body(cfg, training_file_id=None, model=opts.model)
+    _named(preview, record.name)
+    said = {w.key for w in record.warnings}
     for warning in dropped:
+        if warning.key in said:  # the config's own check said it already: once is enough
+            continue
         record.warnings.append(warning)
         out.warn(str(warning))
     fp = fingerprint(env.backend_url, preview, f"{datasets.fingerprint}:{opts.examples}")
-    key = explicit_key if opts.dry_run else _key(out, opts, fp, explicit_key)
-    _confirm(out, opts, [
+    key, forget = (explicit_key, lambda: None) if opts.dry_run else _key(out, opts, fp, explicit_key)
+    if not _confirm(out, opts, [
         ("config", str(cfg.path)), ("type", "sft"), ("backend", env.backend_url),
         ("model", f"{cfg.model}" + (" (from --model)" if opts.model else "")),
         ("dataset", f"{cfg.dataset_path}" + (" (from --dataset)" if opts.dataset else "")),
         ("examples", f"first {opts.examples}" if opts.examples else "all"),
+        ("hyperparameters", _hyperparameters(cfg)),
+        *_extra_settings(cfg, record),
         ("idempotency key", key or "(generated when sent)"),
-    ])
+    ], forget):
+        record.status = "declined"
+        return
     if opts.dry_run:
         record.requests = [_req("POST", env.backend_url, "files",
                                 {"purpose": "fine-tune", "file": cfg.dataset_path.name if cfg.dataset_path else None})]
@@ -240,12 +340,12 @@ def _run_sft(out: Output, cfg: "LoadedConfig", opts: TrainOptions, env: "Resolve
         out.info(f"validation file: {validation_id}" + (" (already uploaded)" if validation.reused else ""))
     body, _ = build_sft_body(cfg, training_file_id=training.file_id, validation_file_id=validation_id,
                              model=opts.model)
+    _named(body, record.name)
     assert key is not None  # only a dry run goes without one, and it returned above
     job_id = _create(out, opts, client.create_sft_job, body, key, fp, confirm=False)
     record.job_id = job_id
     client.start_sft_job(job_id)
     _pending(opts).confirm(fp)
-    out.info(f"started job {job_id}")
     record.status = "started"
 
 
@@ -268,7 +368,14 @@ def _create(out: Output, opts: TrainOptions, create: Callable[..., Any], body: d
                            response_body=answer, hint="report this answer to the backend's operators")
     if confirm:
         _pending(opts).confirm(fp)
-    out.result(f"job id: {job_id}")
+    if isinstance(answer, dict) and answer.get("idempotent_replayed"):
+        from ..timefmt import utc_text
+
+        out.result(f"job id: {job_id} (existing job returned for this key (created "
+                   f"{utc_text(answer.get('created_at')) or 'earlier'}, status {answer.get('status') or 'unknown'}); "
+                   "pass a new --idempotency key for a new job)")
+    else:
+        out.result(f"job id: {job_id}")
     return job_id
 
 
@@ -276,9 +383,11 @@ def _watch(out: Output, cfg: "LoadedConfig", opts: TrainOptions, env: "ResolvedE
     assert record.job_id is not None
     if not opts.poll:
         record.status = "submitted"
-        program = command_name()
-        out.info(f"not watching (--no-poll). Follow it with: {program} stream --job-id {record.job_id} "
-                 f"--type {cfg.type}; cancel with: {program} cancel {record.job_id}")
+        import shlex
+
+        program, quoted = command_name(), shlex.quote(record.job_id)  # the id is the backend's: quoted
+        out.info(f"not watching (--no-poll). Follow it with: {program} stream --job-id {quoted} "
+                 f"--type {cfg.type}; cancel with: {program} cancel {quoted}")
         return
     from ..clients import make_client
     from ..render import make_renderer
@@ -291,7 +400,14 @@ def _watch(out: Output, cfg: "LoadedConfig", opts: TrainOptions, env: "ResolvedE
     record.status = result.status
     record.duration = result.duration
     record.last_loss = result.last_loss
+    record.last_reward = result.last_reward
     record.exit_code = result.exit_code
+    record.model_id = result.model_id
+    record.message = result.error  # why it did not succeed: in the table and the JSON summary too
+    if result.model_id:
+        from ..jobinfo import model_id_line
+
+        out.result(model_id_line(result.model_id))
 
 
 def _req(method: str, backend_url: str, path: str, body: Any) -> dict[str, Any]:

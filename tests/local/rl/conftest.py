@@ -8,10 +8,9 @@ from typing import Any, Callable, Iterator
 
 import pytest
 
-from servers import Backend
 from synthlaunch.local.training import missing_packages
-
-from ..helpers import TERMINAL, wait_for
+from tests.support.backend import TERMINAL, wait_for
+from tests.support.servers import Backend
 
 TINY = "synthlaunch/tiny-qwen3"
 NEEDS_TORCH = ["test_policy_server.py", "test_rl_job.py", "test_sdk_task_app.py"]

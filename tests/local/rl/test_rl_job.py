@@ -13,8 +13,8 @@ import pytest
 
 from synthlaunch.download import download_model
 from synthlaunch.local.serve import TaskAppServer
+from tests.support.backend import TERMINAL, wait_file_ready, wait_for
 
-from ..helpers import TERMINAL, wait_file_ready, wait_for
 from .conftest import TINY, rl_config, rl_job_body, wait_rl
 
 pytestmark = [pytest.mark.training, pytest.mark.timeout(900)]

@@ -11,7 +11,8 @@ from typing import Any, Callable
 
 import pytest
 
-from ..helpers import wait_for
+from tests.support.backend import wait_for
+
 from .conftest import rl_config, rl_job_body, wait_rl
 from .stubs import Stub, hostile_rollout, math_app_rollout
 

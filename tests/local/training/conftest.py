@@ -8,10 +8,9 @@ from typing import Any, Callable, Iterator
 
 import pytest
 
-from synthlaunch.local.serve import BackendServer
 from synthlaunch.local.training import missing_packages
-
-from ..helpers import TERMINAL, wait_file_ready, wait_for
+from tests.support.backend import TERMINAL, wait_file_ready, wait_for
+from tests.support.servers import Backend as BackendServer
 
 DEMO = Path(__file__).resolve().parents[3] / "configs" / "datasets" / "demo.jsonl"
 TINY = "synthlaunch/tiny-qwen3"

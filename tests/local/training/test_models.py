@@ -14,8 +14,8 @@ import requests
 
 from synthlaunch.config.models import catalogue
 from synthlaunch.local.training.models import ModelUnavailable, parse_aliases, resolve_model
+from tests.support.backend import rl_body
 
-from ..helpers import rl_body
 from .conftest import TINY, events, sft_job, upload
 
 

@@ -10,7 +10,8 @@ import pytest
 import requests
 import torch
 
-from ..helpers import wait_for
+from tests.support.backend import wait_for
+
 from .conftest import events, metric, sft_job, upload, wait_done
 
 pytestmark = pytest.mark.training
@@ -92,7 +93,7 @@ def test_restart_resumes_a_running_job_from_its_last_checkpoint(torch_backend: A
 
 def test_a_backend_restarted_with_the_emulate_trainer_fails_real_jobs_with_the_reason(
         torch_backend: Any, tmp_path: Any) -> None:
-    from synthlaunch.local.serve import BackendServer
+    from tests.support.servers import Backend as BackendServer
 
     server = torch_backend(data_dir=tmp_path / "state")
     client = server.client()

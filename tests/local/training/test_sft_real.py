@@ -19,7 +19,7 @@ pytestmark = pytest.mark.training
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """One backend and one finished 3-epoch job, shared by the tests of this module."""
-    from synthlaunch.local.serve import BackendServer
+    from tests.support.servers import Backend as BackendServer
 
     server = BackendServer(trainer="torch", model_cache=tmp_path_factory.mktemp("models"),
                            data_dir=tmp_path_factory.mktemp("backend"),
@@ -126,20 +126,19 @@ def test_lora_job_continues_from_the_fine_tuned_model(trained: Any, tmp_path: Pa
     PeftModel.from_pretrained(base, tmp_path / "adapter")
 
 
-def test_run_download_command_writes_the_folder(trained: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
-    """`inv download JOB_ID --to DIR` (its body, `commands.download.run_download`)."""
-    from synthlaunch.commands.download import run_download
-    from synthlaunch.errors import SynthlaunchError
-    from synthlaunch.render.console import Output
+def test_download_command_writes_the_folder(trained: Any, tmp_path: Path) -> None:
+    """`synthlaunch download JOB_ID --to DIR` writes a folder that loads; --adapter-only on a full
+    fine-tune is a clear error that writes nothing."""
+    from tests.support.cli import run_in_process
 
     server, _, job = trained
-    monkeypatch.setenv("SYNTH_API_KEY", server.api_key)
-    out = Output(no_input=True)
-    assert run_download(out, job_id=job["id"], to=str(tmp_path / "dl"), backend=server.root) == 0
+    env = {"SYNTH_API_KEY": server.api_key}
+    done = run_in_process(["synthlaunch", "download", job["id"], "--to", str(tmp_path / "dl"),
+                           "--backend", server.root], cwd=tmp_path, **env)
+    assert done.code == 0, done.stderr
     assert (tmp_path / "dl" / "model.safetensors").is_file() and (tmp_path / "dl" / "tokenizer.json").is_file()
-    shown = capsys.readouterr()
-    assert "written to" in shown.out and server.api_key not in shown.out + shown.err
-    with pytest.raises(SynthlaunchError, match="no LoRA adapter"):
-        run_download(out, job_id=job["id"], to=str(tmp_path / "ad"), adapter_only=True, backend=server.root)
+    assert "written to" in done.stdout and server.api_key not in done.stdout + done.stderr
+    refused = run_in_process(["synthlaunch", "download", job["id"], "--to", str(tmp_path / "ad"), "--adapter-only",
+                              "--backend", server.root], cwd=tmp_path, **env)
+    assert refused.code == 2 and "no LoRA adapter" in refused.stderr
     assert not (tmp_path / "ad").exists()

@@ -42,7 +42,8 @@ class ReportCallback(TrainerCallback):
             tokens = logs.get("num_tokens")
             now = time.monotonic()
             if isinstance(tokens, (int, float)) and self._last_tokens is not None and now > self._last_time:
-                self.reporter.metric("tokens_per_s", step, round((tokens - self._last_tokens) / (now - self._last_time), 3))
+                rate = (tokens - self._last_tokens) / (now - self._last_time)
+                self.reporter.metric("tokens_per_s", step, round(rate, 3))
             if isinstance(tokens, (int, float)):
                 self._last_tokens, self._last_time = float(tokens), now
             self.reporter.send("progress", step=state.global_step, total_steps=state.max_steps,

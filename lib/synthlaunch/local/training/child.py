@@ -70,8 +70,8 @@ def _load_model(spec: TrainSpec, device: Any) -> tuple[Any, Any]:
             raise TrainingRefused(f"QLoRA needs a CUDA GPU (4-bit bitsandbytes kernels) and this machine trains on "
                                   f"{device.kind}: use [training].mode = \"lora\" (LoRA in full precision) instead")
         try:
-            from transformers import BitsAndBytesConfig
             import bitsandbytes  # noqa: F401
+            from transformers import BitsAndBytesConfig
         except ImportError:
             raise TrainingRefused("QLoRA needs the bitsandbytes package: pip install bitsandbytes") from None
         kwargs["quantization_config"] = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4",

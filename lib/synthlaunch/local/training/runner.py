@@ -240,7 +240,8 @@ class TorchRunner:
         (job_dir / "pid").write_text(str(proc.pid))
         self._running[job_id] = Running(job_id, proc, ReportTail(spec.report_file), log_file, log_path)
         with store.tx():
-            if store.job_row(job_id)["status"] == "queued":
+            row = store.job_row(job_id)
+            if row is not None and row["status"] == "queued":
                 store.update_job(job_id, status="running", started_at=time.time())
                 store.add_phase(job_id, "running")
             store.add_event(job_id, f"{p}.job.started",

@@ -96,7 +96,8 @@ class TrainingService:
         if row is None:
             raise JobRefused(field, f"file {file_id} does not exist on this backend; upload it first")
         if row["status"] != "ready":
-            raise JobRefused(field, f"file {file_id} is {row['status']}" + (f": {row['error']}" if row["error"] else ""))
+            reason = f": {row['error']}" if row["error"] else ""
+            raise JobRefused(field, f"file {file_id} is {row['status']}{reason}")
         return str(self.store.blob_path(row["sha256"]))
 
     def prepare_sft(self, body: dict[str, Any], train_file: str, examples: int) -> PreparedJob:

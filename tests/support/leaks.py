@@ -1,4 +1,5 @@
-"""Shared helpers of the reliability proofs: backend job/file inventories, leak checks, NDJSON parsing."""
+"""The secret-leak check (no key value, nor any 8-character fragment of one, in an output) and
+NDJSON parsing of a stdout that must hold only JSON objects."""
 
 from __future__ import annotations
 
@@ -8,15 +9,6 @@ from typing import Any, Iterable
 FRAGMENT = 8  # no secret value, nor any 8-character fragment of one, may appear in any output
 
 
-def jobs_on(backend: Any) -> dict[str, dict[str, Any]]:
-    """Every job the backend holds, by id (read with no faults on the admin-free client)."""
-    return {j.get("job_id") or j.get("id"): j for j in backend.client().list_jobs(limit=1000)}
-
-
-def files_on(backend: Any) -> set[str]:
-    return {f["id"] for f in backend.client().list_files(limit=1000)}
-
-
 def fragments(secret: str, size: int = FRAGMENT) -> set[str]:
     return {secret[i:i + size] for i in range(len(secret) - size + 1)}
 
@@ -24,6 +16,12 @@ def fragments(secret: str, size: int = FRAGMENT) -> set[str]:
 def leaked(text: str, secrets: Iterable[str]) -> list[str]:
     """The fragments of any secret that appear in `text` (empty when nothing leaked)."""
     return sorted(f for secret in secrets for f in fragments(secret) if f in text)
+
+
+def assert_no_leak(text: str, secrets: Iterable[str], label: str) -> None:
+    """Fail, naming `label` and the fragments, when any fragment of a secret is in `text`."""
+    found = leaked(text, secrets)
+    assert not found, f"{label}: fragment(s) {found[:3]} of a key leaked:\n{text[-3000:]}"
 
 
 def ndjson(text: str) -> list[dict[str, Any]]:

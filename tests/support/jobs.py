@@ -1,8 +1,7 @@
-"""Helpers of the streaming tests: jobs created on the embedded backend, watching into buffers."""
+"""Emulated jobs created on the embedded backend (through the client), and what it holds for them."""
 
 from __future__ import annotations
 
-import io
 import json
 import time
 import uuid
@@ -10,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 from synthlaunch.api import SynthClient, job_id_of
-from synthlaunch.console import Output
 
 
 def create_rl(client: SynthClient, *, steps: int = 10, fail_at_step: int | None = None) -> str:
@@ -62,14 +60,3 @@ def all_events(client: SynthClient, job_id: str) -> list[dict[str, Any]]:
 def all_points(client: SynthClient, job_id: str) -> list[dict[str, Any]]:
     prefix, _ = client.find_job(job_id)
     return client.get_metrics(prefix, job_id, after_step=-1, limit=1000)
-
-
-class Captured:
-    def __init__(self, *, verbose: bool = False) -> None:
-        self.stdout = io.StringIO()
-        self.stderr = io.StringIO()
-        self.out = Output(stdout=self.stdout, stderr=self.stderr, verbose=verbose)
-
-    def records(self) -> list[dict[str, Any]]:
-        return [json.loads(line) for line in self.stdout.getvalue().splitlines() if line.strip()]
-

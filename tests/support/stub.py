@@ -1,4 +1,4 @@
-"""A tiny scripted HTTP server on 127.0.0.1 for behaviours the demo task app does not have
+"""A tiny scripted HTTP server (the one of the suite) on 127.0.0.1 for behaviours the demo task app does not have
 (400 for a bad key, 200 with authorized=false, scripted 429/503 sequences). Real HTTP, no mocks."""
 
 from __future__ import annotations
@@ -10,7 +10,12 @@ from typing import Any
 
 
 class StubServer:
-    """`script(path, *answers)`: answers are (status, body, headers) served in order, the last repeats."""
+    """`script(path, *answers)`: answers are (status, body, headers) served in order, the last repeats;
+    path "*" answers every path that has no script of its own (unscripted paths get a 404).
+    `requests` records (method, path, headers, body) of every request, in order.
+
+    A body that is callable writes the whole answer itself (`body(handler)`: status line, headers and
+    body), for answers a JSON reply cannot be (HTML, a dripping or oversized body, gzip)."""
 
     def __init__(self) -> None:
         self.answers: dict[str, list[tuple[int, Any, dict[str, str]]]] = {}
@@ -25,11 +30,14 @@ class StubServer:
                 path = self.path.split("?", 1)[0]
                 with stub._lock:
                     stub.requests.append((self.command, path, dict(self.headers), body))
-                    queue = stub.answers.get(path)
+                    queue = stub.answers.get(path, stub.answers.get("*"))
                     if queue:
                         status, payload, headers = queue.pop(0) if len(queue) > 1 else queue[0]
                     else:
                         status, payload, headers = 404, {"detail": "Not Found"}, {}
+                if callable(payload):
+                    payload(self)
+                    return
                 data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")

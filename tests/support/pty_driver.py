@@ -10,9 +10,9 @@ import json
 import sys
 from pathlib import Path
 
+from synthlaunch.console import Output
 from synthlaunch.env import resolve_env
 from synthlaunch.errors import SynthlaunchError
-from synthlaunch.console import Output
 
 
 def main() -> int:

@@ -1,4 +1,4 @@
-"""Shared helpers of the preflight tests."""
+"""Ports and retry timing for tests that talk HTTP on 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -8,8 +8,6 @@ from synthlaunch.http import RetryPolicy
 
 #: quick retries so tests stay fast (Retry-After still honoured, capped at 30 s)
 FAST = RetryPolicy(attempts=4, deadline=20.0, backoff_base=0.01, backoff_max=0.05)
-ENV_KEY = "sk_env_0123456789abcdef0123456789ab"
-SYNTH_KEY = "sk_live_synth_fedcba9876543210fedcba98"
 
 
 def free_port() -> int:
@@ -20,4 +18,5 @@ def free_port() -> int:
 
 
 def dead_url() -> str:
+    """An http URL on 127.0.0.1 where nothing listens (connections are refused)."""
     return f"http://127.0.0.1:{free_port()}"

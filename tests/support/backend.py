@@ -1,4 +1,5 @@
-"""Helpers for the embedded-backend tests (polling without timing assertions)."""
+"""The embedded backend from the client side: polling (no timing assertions), request bodies, and
+the inventories of what it holds."""
 
 from __future__ import annotations
 
@@ -53,3 +54,12 @@ def rl_body(task_url: str, config: dict[str, Any] | None = None) -> dict[str, An
                                                                   "services": {"task_url": task_url}},
                      "base_model": "Qwen/Qwen3-0.6B"},
             "tags": {"source": "train-cli"}, "metadata": {}}
+
+
+def jobs_on(backend: Any) -> dict[str, dict[str, Any]]:
+    """Every job the backend holds, by id (read with no faults on the admin-free client)."""
+    return {j.get("job_id") or j.get("id"): j for j in backend.client().list_jobs(limit=1000)}
+
+
+def files_on(backend: Any) -> set[str]:
+    return {f["id"] for f in backend.client().list_files(limit=1000)}

@@ -73,6 +73,11 @@ class FakeClient:
         self.calls.append(f"GET {prefix}/jobs/{job_id}/timeline")
         return list(self.job.phases)
 
+    def open_event_stream(self, prefix, job_id, *, since_seq=0, policy=None, timeout=None):
+        """A backend older than the event stream: the watch polls."""
+        self.calls.append(f"GET {prefix}/jobs/{job_id}/events/stream?since_seq={since_seq} -> 404")
+        return None
+
     def cancel_job(self, prefix, job_id):
         self.calls.append(f"POST {prefix}/jobs/{job_id}/cancel")
         self.job.status = "cancelled"
