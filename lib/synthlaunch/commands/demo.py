@@ -3,8 +3,9 @@ task app.
 
 With the training extra installed the backend trains for real (torch trainer, the built-in tiny
 model standing in for the configs' Qwen id): SFT on the demo set, then RL against the demo task
-app starting from the SFT result (`[model].source = "ft:…"` in a copy of the RL config), and the
-mean train.reward of the first and last iterations is printed. Without it, both run emulated.
+app starting from the SFT result (`--model ft:<base>:<sft_job>` for the RL config), and the mean
+train.reward of the first and last iterations is printed. Without it (or with `--trainer emulate`),
+both run emulated.
 
 Both servers start on free loopback ports with throwaway keys; the user's own credentials, .env
 files, backend settings, pending submissions and upload cache are never read or touched (the run
@@ -52,16 +53,6 @@ def demo_environ() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k not in skip}
 
 
-def rl_config_from(rl_config: Path, source: str, folder: Path) -> Path:
-    """A copy of the RL demo config whose `[model]` starts from `source` (an SFT result)."""
-    lines = []
-    for line in rl_config.read_text(encoding="utf-8").splitlines():
-        lines.append(f'source = "{source}"' if line.strip().startswith("base =") else line)
-    target = folder / "rl-from-sft.toml"
-    target.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return target
-
-
 def reward_summary(store: Any) -> str | None:
     """"train.reward: first N iterations x -> last N y" of the latest RL job, from the backend's store."""
     jobs = store.list_jobs(kind="rl", limit=1)
@@ -77,10 +68,11 @@ def reward_summary(store: Any) -> str | None:
             f"over the last {REWARD_WINDOW} {last:.3f} ({verdict}; a tiny CPU model: see README)")
 
 
-def run_demo(out: Output, *, stream_format: str | None = None, step_seconds: Any = None) -> int:
+def run_demo(out: Output, *, stream_format: str | None = None, step_seconds: Any = None,
+             trainer: str | None = None) -> int:
     """Start both servers, train the two example configs, print the summary, stop the servers."""
     from ..flags import parse_float
-    from ..local.serve import BackendServer, TaskAppServer, default_trainer
+    from ..local.serve import TRAINERS, BackendServer, TaskAppServer, default_trainer
     from ..redact import register_secret
     from .train import run_train
 
@@ -97,7 +89,9 @@ def run_demo(out: Output, *, stream_format: str | None = None, step_seconds: Any
         env_file = Path(tmp) / "demo.env"
         env_file.write_text(f"SYNTH_API_KEY={synth_key}\nENVIRONMENT_API_KEY={env_key}\n", encoding="utf-8")
         os.chmod(env_file, 0o600)
-        trainer = default_trainer()
+        trainer = trainer or default_trainer()
+        if trainer not in TRAINERS:
+            raise UsageError(f"--trainer must be one of {', '.join(TRAINERS)}, got {trainer!r}")
         real = trainer == "torch"
         with BackendServer(data_dir=kept, api_keys=[synth_key],
                            environment_api_keys=[env_key], step_seconds=speed, trainer=trainer,
@@ -109,11 +103,11 @@ def run_demo(out: Output, *, stream_format: str | None = None, step_seconds: Any
             environ[STATE_DIR_VARIABLE] = str(Path(tmp) / "state")
             environ[CACHE_DIR_VARIABLE] = str(Path(tmp) / "cache")
 
-            def train(paths: list[Path], task_url: str | None = task_app.url) -> int:
+            def train(paths: list[Path], task_url: str | None = task_app.url, model: str | None = None) -> int:
                 return run_train(out, configs=[str(p) for p in paths], env_files=[str(env_file)],
                                  backend=backend.url, task_url=task_url, yes=True, keep_going=True,
                                  poll_interval=0.25, poll_timeout=1800, stream_format=fmt, environ=environ,
-                                 ledger_environ=os.environ)
+                                 ledger_environ=os.environ, model=model)
 
             if not real:
                 code = train(configs)
@@ -122,7 +116,7 @@ def run_demo(out: Output, *, stream_format: str | None = None, step_seconds: Any
                 store: Any = backend.store  # type: ignore[attr-defined]  # a BackendServer (typed by __enter__)
                 sft = store.list_jobs(kind="sft", status="succeeded", limit=1)
                 if code == 0 and sft and sft[0].get("fine_tuned_model"):
-                    code = train([rl_config_from(configs[1], sft[0]["fine_tuned_model"], Path(tmp))])
+                    code = train(configs[1:], model=sft[0]["fine_tuned_model"])  # RL from the SFT result
                     summary = reward_summary(store)
                     if summary:
                         out.info(summary)
