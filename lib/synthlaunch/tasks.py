@@ -415,9 +415,11 @@ def runs_show(c, job_id, json=False, debug=False, quiet=False):
 
 @task(auto_shortflags=False,
       help=_help("stream_format", "json", "debug", "verbose",
-                 step_seconds="emulated training speed of the embedded backend (seconds per step)"))
+                 step_seconds="emulated training speed of the embedded backend (seconds per step)",
+                 trainer="torch (real SFT, then RL from its result; the default when the training packages "
+                         "are installed) or emulate"))
 @with_exit_codes(EXIT_OK, EXIT_JOB_FAILED, EXIT_INVALID_INPUT, EXIT_BACKEND)
-def demo(c, stream_format=None, json=False, debug=False, verbose=False, step_seconds=None):
+def demo(c, stream_format=None, json=False, debug=False, verbose=False, step_seconds=None, trainer=None):
     """Run the example SFT and RL configs end to end on the embedded backend and demo task app.
 
     Starts both servers on free ports with throwaway keys, trains, prints a summary, stops them.
@@ -425,7 +427,7 @@ def demo(c, stream_format=None, json=False, debug=False, verbose=False, step_sec
     from .commands.demo import run_demo
 
     _run(run_demo, json=json, verbose=verbose, debug=debug, no_input=True,
-         stream_format=stream_format, step_seconds=step_seconds)
+         stream_format=stream_format, step_seconds=step_seconds, trainer=trainer)
 
 
 @task(iterable=["api_key", "environment_api_key", "api_key_file", "environment_api_key_file", "model_alias"],
@@ -480,7 +482,7 @@ def local_backend(c, host="127.0.0.1", port=None, data_dir=None, api_key=None, e
 })
 @with_exit_codes(EXIT_OK, EXIT_INVALID_INPUT)
 def local_task_app(c, host="127.0.0.1", port=None, environment_api_key=None, environment_api_key_file=None):
-    """Run the demo RL task app (/health, /task_info guarded by X-API-Key). Ctrl-C stops it."""
+    """Run the demo RL task app (/health, /task_info, /rollout guarded by X-API-Key). Ctrl-C stops it."""
     from .commands.local import serve_task_app
 
     _run(serve_task_app, host=host, port=8001 if port is None else port,

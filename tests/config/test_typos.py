@@ -49,9 +49,9 @@ def test_unknown_keys_are_warnings_for_rl_and_sft_alike_and_errors_with_strict(t
 
 def test_the_hyperparameters_summary_shows_what_will_be_sent(tmp_path) -> None:
     assert hyperparameters_summary(load_and_validate(REPO / "configs" / "sft" / "demo.toml")) == \
-        "lr=1e-05 epochs=1 batch=2 mode=full_finetune"
+        "lr=0.01 epochs=4 batch=8 mode=full_finetune"
     assert hyperparameters_summary(load_and_validate(REPO / "configs" / "rl" / "demo.toml")) == \
-        "lr=5e-05 epochs=1 batch=2 mode=full"
+        "lr=0.01 epochs=1 batch=6 mode=full"
     typo = _copy(tmp_path, "sft", "[hyperparameters]", "[hyperparamters]")
     assert hyperparameters_summary(load_and_validate(typo)) == "epochs=1 (default) mode=full_finetune"
 

@@ -88,7 +88,7 @@ SCENARIOS = [
     ("jobs --json", ["inv", "jobs", *B, "--json"], 0, {}),
     ("jobs wrong key --debug", ["inv", "jobs", *B, "--debug"], 4, {"SYNTH_API_KEY": WRONG_SK}),
     ("stream unknown job", ["inv", "stream", "--job-id", "job_does_not_exist", *B, "--poll-timeout", "5"], 4, {}),
-    ("demo", ["inv", "demo", "--step-seconds", "0.01"], 0, {}),
+    ("demo", ["inv", "demo", "--step-seconds", "0.01", "--trainer", "emulate"], 0, {}),
     ("cancel unknown job --json", ["inv", "cancel", "--job-id", "job_does_not_exist", *B, "--json"], 4, {}),
 ]
 

@@ -11,7 +11,7 @@ from tests.support.servers import Backend
 
 
 def test_after_demo_runs_job_show_and_plot(sl, workdir, tmp_path, monkeypatch):
-    done = sl("demo", "--step-seconds", "0.02")
+    done = sl("demo", "--step-seconds", "0.02", "--trainer", "emulate")
     assert done.code == 0, done.stdout + done.stderr
     assert "runs" in done.stdout and "demo-backend" in done.stdout  # says how to look at the jobs again
 

@@ -23,7 +23,7 @@ def test_sft_train_prints_model_id_and_job_show_has_it(sl, backend):
     shown = sl("job.show", job_id, "--backend", backend.root)
     assert shown.code == 0, shown.stderr
     assert f"job {job_id} (sft): succeeded" in shown.stdout
-    assert expected in shown.stdout and "train.loss=" in shown.stdout and "n_epochs=1" in shown.stdout
+    assert expected in shown.stdout and "train.loss=" in shown.stdout and "n_epochs=4" in shown.stdout
 
     doc = json.loads(sl("job.show", job_id, "--backend", backend.root, "--json").stdout)
     assert doc["model_id"] == expected and doc["type"] == "sft" and doc["status"] == "succeeded"

@@ -53,7 +53,7 @@ def test_train_records_runs_and_rerun_submits_the_kept_bytes(sl, backend, workdi
         assert fh.read() == original
 
     # the file changes afterwards: a rerun still submits the kept bytes, with the same overrides and name
-    config.write_text(original.decode().replace("n_epochs = 1", "n_epochs = 0"))  # invalid now
+    config.write_text(original.decode().replace("n_epochs = 4", "n_epochs = 0"))  # invalid now
     assert sl("validate", "--config", str(config)).code == 2
     again = sl("train", "--rerun", job_id, "--backend", backend.root, "--poll-interval", "0.05", "--json")
     assert again.code == 0, again.stderr
@@ -62,7 +62,7 @@ def test_train_records_runs_and_rerun_submits_the_kept_bytes(sl, backend, workdi
     assert run["overrides"] == ["hyperparameters.learning_rate=2e-5"]
     hyperparameters = json.loads(sl("job.show", run["job_id"], "--backend", backend.root, "--json").stdout)[
         "hyperparameters"]
-    assert hyperparameters["learning_rate"] == 2e-5 and hyperparameters["n_epochs"] == 1  # the kept bytes
+    assert hyperparameters["learning_rate"] == 2e-5 and hyperparameters["n_epochs"] == 4  # the kept bytes
     rerun_entry = json.loads(sl("runs.show", run["job_id"], "--json").stdout)
     assert rerun_entry["rerun_of"] == job_id and rerun_entry["config_sha256"] == entry["config_sha256"]
 

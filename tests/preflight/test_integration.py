@@ -24,7 +24,7 @@ def test_all_pass(backend, task_app):
     assert report.ok and report.exit_code == 0, report.as_dict()
     rows = by_check(report)
     assert [r.result for r in report.rows] == ["pass", "pass", "pass"]
-    assert rows[CHECK_TASK_INFO].detail == "task name=Demo arithmetic"
+    assert rows[CHECK_TASK_INFO].detail == "task name=Demo colours (forced tool call)"
     assert "attempt statuses: [200, 200]" in rows[CHECK_VERIFY].detail
 
 

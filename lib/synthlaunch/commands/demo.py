@@ -1,6 +1,12 @@
 """The `demo` command: the example SFT and RL configs, end to end, on the embedded backend and demo
 task app.
 
+With the training extra installed the backend trains for real (torch trainer, the built-in tiny
+model standing in for the configs' Qwen id): SFT on the demo set, then RL against the demo task
+app starting from the SFT result (`--model ft:<base>:<sft_job>` for the RL config), and the mean
+train.reward of the first and last iterations is printed. Without it (or with `--trainer emulate`),
+both run emulated.
+
 Both servers start on free loopback ports with throwaway keys; the user's own credentials, .env
 files, backend settings, pending submissions and upload cache are never read or touched (the run
 gets its own environment mapping; the process environment is left as it is). Two things stay
@@ -25,6 +31,8 @@ from ..paths import CACHE_DIR_VARIABLE, STATE_DIR_VARIABLE
 
 DEMO_CONFIGS = ("sft/demo.toml", "rl/demo.toml")
 DEFAULT_STEP_SECONDS = 0.15
+DEMO_ALIAS = "Qwen/Qwen3-0.6B=synthlaunch/tiny-qwen3"
+REWARD_WINDOW = 3  # iterations averaged at each end for the "reward rose" line
 
 
 def find_demo_configs(start: Path | None = None) -> list[Path]:
@@ -45,10 +53,26 @@ def demo_environ() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k not in skip}
 
 
-def run_demo(out: Output, *, stream_format: str | None = None, step_seconds: Any = None) -> int:
+def reward_summary(store: Any) -> str | None:
+    """"train.reward: first N iterations x -> last N y" of the latest RL job, from the backend's store."""
+    jobs = store.list_jobs(kind="rl", limit=1)
+    if not jobs:
+        return None
+    points = [p["value"] for p in store.metrics(jobs[0]["id"], limit=1000) if p["name"] == "train.reward"]
+    if len(points) < 2 * REWARD_WINDOW:
+        return None
+    first = sum(points[:REWARD_WINDOW]) / REWARD_WINDOW
+    last = sum(points[-REWARD_WINDOW:]) / REWARD_WINDOW
+    verdict = "rose" if last > first else "did not rise"
+    return (f"RL {jobs[0]['id']}: mean train.reward over the first {REWARD_WINDOW} iterations {first:.3f}, "
+            f"over the last {REWARD_WINDOW} {last:.3f} ({verdict}; a tiny CPU model: see README)")
+
+
+def run_demo(out: Output, *, stream_format: str | None = None, step_seconds: Any = None,
+             trainer: str | None = None) -> int:
     """Start both servers, train the two example configs, print the summary, stop the servers."""
     from ..flags import parse_float
-    from ..local.serve import BackendServer, TaskAppServer
+    from ..local.serve import TRAINERS, BackendServer, TaskAppServer, default_trainer
     from ..redact import register_secret
     from .train import run_train
 
@@ -65,17 +89,39 @@ def run_demo(out: Output, *, stream_format: str | None = None, step_seconds: Any
         env_file = Path(tmp) / "demo.env"
         env_file.write_text(f"SYNTH_API_KEY={synth_key}\nENVIRONMENT_API_KEY={env_key}\n", encoding="utf-8")
         os.chmod(env_file, 0o600)
+        trainer = trainer or default_trainer()
+        if trainer not in TRAINERS:
+            raise UsageError(f"--trainer must be one of {', '.join(TRAINERS)}, got {trainer!r}")
+        real = trainer == "torch"
         with BackendServer(data_dir=kept, api_keys=[synth_key],
-                           environment_api_keys=[env_key], step_seconds=speed) as backend, \
+                           environment_api_keys=[env_key], step_seconds=speed, trainer=trainer,
+                           model_aliases=[DEMO_ALIAS] if real else None) as backend, \
                 TaskAppServer(environment_api_keys=[env_key]) as task_app:
-            out.info(f"embedded backend: {backend.url}   demo task app: {task_app.url}   (emulated training)")
+            how = f"real training of the built-in tiny model ({DEMO_ALIAS})" if real else "emulated training"
+            out.info(f"embedded backend: {backend.url}   demo task app: {task_app.url}   ({how})")
             environ = demo_environ()
             environ[STATE_DIR_VARIABLE] = str(Path(tmp) / "state")
             environ[CACHE_DIR_VARIABLE] = str(Path(tmp) / "cache")
-            code = run_train(out, configs=[str(p) for p in configs], env_files=[str(env_file)],
-                             backend=backend.url, task_url=task_app.url, yes=True, keep_going=True,
-                             poll_interval=0.25, poll_timeout=300, stream_format=fmt, environ=environ,
-                             ledger_environ=os.environ)
+
+            def train(paths: list[Path], task_url: str | None = task_app.url, model: str | None = None) -> int:
+                return run_train(out, configs=[str(p) for p in paths], env_files=[str(env_file)],
+                                 backend=backend.url, task_url=task_url, yes=True, keep_going=True,
+                                 poll_interval=0.25, poll_timeout=1800, stream_format=fmt, environ=environ,
+                                 ledger_environ=os.environ, model=model)
+
+            if not real:
+                code = train(configs)
+            else:
+                code = train(configs[:1], None)
+                store: Any = backend.store  # type: ignore[attr-defined]  # a BackendServer (typed by __enter__)
+                sft = store.list_jobs(kind="sft", status="succeeded", limit=1)
+                if code == 0 and sft and sft[0].get("fine_tuned_model"):
+                    code = train(configs[1:], model=sft[0]["fine_tuned_model"])  # RL from the SFT result
+                    summary = reward_summary(store)
+                    if summary:
+                        out.info(summary)
+                else:
+                    code = code or 1
     if not out.json_mode:
         program = command_name()
         out.info(f"the runs are in `{program} runs`; the jobs are kept in {kept}: to look at them again, serve "

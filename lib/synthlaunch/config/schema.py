@@ -265,7 +265,8 @@ RL_ROLLOUT = Section("rollout", {
     "env_name": REQ_STR, "policy_name": REQ_STR, "max_turns": REQ_POS_INT, "episodes_per_batch": REQ_POS_INT,
     "max_concurrent_rollouts": REQ_POS_INT,
 }, required=True, known=frozenset({"batches_per_step", "ops", "env_config", "policy_config", "rubric_rewards_only",
-                                   "task_app_origin_rewards_only", "max_steps_per_episode"}))
+                                   "task_app_origin_rewards_only", "max_steps_per_episode", "seed_start",
+                                   "timeout_s"}))
 RL_VLLM = Section("vllm", {"tensor_parallel_size": POS_INT, "max_model_len": POS_INT},
                   known=frozenset({"gpu_memory_utilization", "max_num_seqs", "enforce_eager", "dtype"}))
 RL_REFERENCE = Section("reference", {"placement": STR},
@@ -278,7 +279,7 @@ RL_TRAINING = Section("training", {
 }, known=frozenset({"gradient_accumulation_steps", "max_accumulated_minibatch", "step_rewards_enabled",
                     "step_rewards_mode", "step_rewards_indicator_lambda", "step_rewards_beta",
                     "step_rewards_strategy", "event_rewards_kind", "lora", "async_semaphore_max",
-                    "max_images_per_message", "supports_vision", "kl_coef", "clip_epsilon", "mode"}))
+                    "max_images_per_message", "supports_vision", "kl_coef", "clip_epsilon", "mode", "seed"}))
 RL_WEIGHT_SYNC = Section("training.weight_sync", {"enable": BOOL, "mode": STR, "targets": Key("list[str]"),
                                                   "interval": POS_INT},
                          known=frozenset({"direct", "verify_every_k"}))

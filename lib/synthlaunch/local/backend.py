@@ -34,7 +34,7 @@ from .jsonsafe import MAX_INT
 from .jsonsafe import problems as json_problems
 from .requestlog import RequestHook, RequestLogMiddleware
 from .store import IdempotencyConflict, Store, fingerprint, prefix_of
-from .training.service import RL_NOTE, JobRefused
+from .training.service import JobRefused
 from .worker import EMULATED_NOTE, Worker, plan_job
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
@@ -238,18 +238,29 @@ def create_app(state: BackendState) -> Any:
             return _problems_response(problems, "RL job body")
 
         def create() -> str:
-            steps, fail_at, seed = plan_job("rl", payload)
             data = payload["data"]
             model = data.get("model") or data.get("base_model") or _config_model(data.get("config"))
-            note = EMULATED_NOTE if state.training is None else RL_NOTE
+            if state.training is not None:
+                job = state.training.prepare_rl(payload)
+                job_id = store.insert_job(kind="rl", status="queued", body=payload, model=model,
+                                          training_file_id=None, total_steps=job.total_steps, fail_at_step=None,
+                                          seed="", first_message=job.first_message, trainer="torch",
+                                          trained_model=job.model.trained, first_data=job.first_data,
+                                          job_id=job.job_id)
+                state.training.wake()
+                return job_id
+            steps, fail_at, seed = plan_job("rl", payload)
             job_id = store.insert_job(kind="rl", status="queued", body=payload, model=model,
                                       training_file_id=None, total_steps=steps, fail_at_step=fail_at,
-                                      seed=seed, first_message=note)
+                                      seed=seed, first_message=EMULATED_NOTE)
             state.worker.wake()
             return job_id
 
-        return _idempotent(state, token, idempotency_key, fingerprint("POST", "/api/rl/jobs", payload), "job",
-                           store.get_job, create)
+        try:
+            return _idempotent(state, token, idempotency_key, fingerprint("POST", "/api/rl/jobs", payload), "job",
+                               store.get_job, create)
+        except JobRefused as exc:
+            return _problems_response([(exc.field, exc.message)], "RL job body")
 
     @api.post("/learning/jobs")
     @api.post("/sft/jobs")  # the 0.5.0 SDK's name for the same route
@@ -401,6 +412,7 @@ def create_app(state: BackendState) -> Any:
         return {"object": "list", "files": files}
 
     app.include_router(api)
+    _add_inference_routes(app, state)
 
     # -- admin (loopback only, bearer auth) ---------------------------------------------------
 
@@ -489,6 +501,45 @@ def trainable_models() -> list[dict[str, Any]]:
     doc = json.loads(CATALOGUE_FILE.read_text(encoding="utf-8"))
     return [{"id": m["id"], "object": "model", "sft": bool(m.get("sft")), "rl": bool(m.get("rl")),
              "experimental": bool(m.get("experimental")), "emulated": True} for m in doc.get("models", [])]
+
+
+def _add_inference_routes(app: Any, state: BackendState) -> None:
+    """`POST /rl/jobs/{job_id}/inference/{cid}/v1/chat/completions` (and `…/{cid}/chat/completions`):
+    the policy of a running RL job, for its task app (docs/rollout-contract.md). No key: task apps
+    call the policy without one (the SDK's math app sends none); the training process answers only
+    for the correlation ids of episodes it has open, so the route serves nothing else."""
+
+    def forward(job_id: str, cid: str, payload: Any) -> Any:
+        import requests
+
+        target = state.training.runner.inference_target(job_id) if state.training is not None else None
+        if target is None:
+            return _error(404, f"job {job_id} has no policy being served (it is not a running RL job "
+                               "with the torch trainer)")
+        try:
+            resp = requests.post(f"{target}/{cid}/v1/chat/completions", json=payload, timeout=(5.0, 300.0))
+        except requests.RequestException as exc:
+            return _error(502, f"the training process of job {job_id} did not answer: {type(exc).__name__}")
+        try:
+            return JSONResponse(resp.json(), status_code=resp.status_code)
+        except ValueError:
+            return _error(502, f"the training process of job {job_id} answered something that is not JSON")
+
+    @app.get("/rl/jobs/{job_id}/inference")
+    def inference_ready(job_id: str) -> Any:
+        """200 once the backend proxies this job's policy (the training process waits for it)."""
+        target = state.training.runner.inference_target(job_id) if state.training is not None else None
+        if target is None:
+            return _error(503, f"job {job_id} has no policy being served yet")
+        return {"ready": True, "job_id": job_id}
+
+    @app.post("/rl/jobs/{job_id}/inference/{cid}/v1/chat/completions")
+    def chat_completions(job_id: str, cid: str, payload: Any = Body(None)) -> Any:
+        return forward(job_id, cid, payload)
+
+    @app.post("/rl/jobs/{job_id}/inference/{cid}/chat/completions")
+    def chat_completions_short(job_id: str, cid: str, payload: Any = Body(None)) -> Any:
+        return forward(job_id, cid, payload)
 
 
 def _config_model(config: Any) -> str | None:

@@ -270,7 +270,8 @@ class BackendServer(_ThreadedServer):
             from .training.service import TrainingService
 
             self.training = TrainingService(self.store, self.data_dir, max_jobs=self.max_jobs,
-                                            model_aliases=self.model_aliases, model_cache=self.model_cache)
+                                            model_aliases=self.model_aliases, model_cache=self.model_cache,
+                                            environment_api_keys=self.environment_api_keys)
         self.worker.real_training = self.training is not None
         state = BackendState(self.store, self.worker, self.injector, self.api_keys, self.environment_api_keys,
                              max_body_bytes=self.max_body_bytes, max_upload_bytes=self.max_upload_bytes,
@@ -282,6 +283,9 @@ class BackendServer(_ThreadedServer):
             self.training.start()
         try:
             self._serve_in_thread(create_app(state))
+            if self.training is not None:  # RL jobs hand task apps URLs on this server
+                self.training.runner.public_url = self.url
+                self.training.wake()
         except BaseException:
             self.worker.stop()
             if self.training is not None:

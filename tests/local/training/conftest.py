@@ -15,7 +15,8 @@ from tests.support.servers import Backend as BackendServer
 DEMO = Path(__file__).resolve().parents[3] / "configs" / "datasets" / "demo.jsonl"
 TINY = "synthlaunch/tiny-qwen3"
 #: hyperparameters under which the tiny model learns the demo set visibly in a few seconds
-FAST_HP = {"n_epochs": 3, "per_device_batch": 4, "gradient_accumulation_steps": 1, "sequence_length": 256,
+#: (sequence_length 512: a demo example with its tool schema is ~420 byte tokens; 256 would cut off the answer)
+FAST_HP = {"n_epochs": 3, "per_device_batch": 4, "gradient_accumulation_steps": 1, "sequence_length": 512,
            "learning_rate": 3e-3, "warmup_ratio": 0.1}
 
 if missing_packages():  # without the `train` extra these tests are not collected

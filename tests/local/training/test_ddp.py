@@ -21,7 +21,7 @@ def test_two_process_gloo_ddp_trains_with_one_checkpoint(torch_backend: Any) -> 
     assert first["data"]["processes"] == 2 and "2 CPU processes (gloo)" in first["message"]
     loaded = [e for e in events(client, job_id) if e["type"] == "sft.model.loaded"]
     assert len(loaded) == 1 and loaded[0]["data"]["world_size"] == 2  # only rank 0 reports
-    assert job["total_steps"] == 10  # 40 examples / (2 per process × 2 processes)
+    assert job["total_steps"] == 12  # 48 examples / (2 per process × 2 processes)
     losses = [v for _, v in metric(client, job_id, "train.loss")]
-    assert len(losses) == 10 and losses[-1] < 0.9 * losses[0]
-    assert [c["id"] for c in client.list_checkpoints(job_id)] == ["checkpoint-10", "final"]
+    assert len(losses) == 12 and losses[-1] < 0.9 * losses[0]
+    assert [c["id"] for c in client.list_checkpoints(job_id)] == ["checkpoint-12", "final"]

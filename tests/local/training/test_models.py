@@ -1,5 +1,6 @@
 """Which model a job trains (no training process): aliases, built-in ids, local folders, `ft:` ids,
-and the clear error for anything else; RL under the torch trainer stays emulated and says so."""
+and the clear error for anything else; RL under the torch trainer trains for real (tests/local/rl), so a
+model it cannot load is refused at creation like SFT's."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import requests
 
 from synthlaunch.config.models import catalogue
 from synthlaunch.local.training.models import ModelUnavailable, parse_aliases, resolve_model
-from tests.support.backend import rl_body, wait_for
+from tests.support.backend import rl_body
 
 from .conftest import TINY, events, sft_job, upload
 
@@ -63,12 +64,12 @@ def test_bad_hyperparameter_is_a_422_naming_it(torch_backend: Any) -> None:
         sft_job(client, upload(client), hp={"learning_rate": "fast"}, start=False)
 
 
-def test_rl_under_the_torch_trainer_is_emulated_and_says_so(torch_backend: Any) -> None:
+def test_rl_under_the_torch_trainer_refuses_a_model_it_cannot_load(torch_backend: Any) -> None:
     client = torch_backend().client()
-    job = client.create_rl_job(rl_body("http://127.0.0.1:9/task"), idempotency_key="rl-1")
-    first = client.get_events("rl", job["id"])[0]
-    assert "RL jobs are emulated" in first["message"] and first["data"]["emulated"] is True
-    wait_for(lambda: client.get_job("rl", job["id"])["status"] == "succeeded", timeout=30)
+    from synthlaunch.errors import BackendError
+
+    with pytest.raises(BackendError, match="hf download Qwen/Qwen3-0.6B"):
+        client.create_rl_job(rl_body("http://127.0.0.1:9/task"), idempotency_key="rl-1")
 
 
 def test_catalogue_knows_the_tiny_model() -> None:

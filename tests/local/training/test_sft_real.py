@@ -46,7 +46,7 @@ def test_three_epochs_lower_the_loss_to_at_most_0_7_of_the_first(trained: Any) -
 def test_metrics_events_and_progress_are_real(trained: Any) -> None:
     _, client, job = trained
     assert job["emulated"] is False and job["trainer"] == "torch"
-    assert job["current_step"] == job["total_steps"] == 27  # 36 examples (4 held out) / 4 per step × 3 epochs
+    assert job["current_step"] == job["total_steps"] == 33  # 44 examples (4 held out) / 4 per step × 3 epochs
     assert len(metric(client, job["id"], "learning_rate")) == job["total_steps"]
     assert all(v > 0 for _, v in metric(client, job["id"], "tokens_per_s"))
     assert len(metric(client, job["id"], "val.loss")) == 3  # one evaluation per epoch on the held-out tenth
@@ -66,7 +66,7 @@ def test_stand_in_is_named_and_result_is_a_fine_tuned_model(trained: Any) -> Non
 def test_checkpoints_are_listed(trained: Any) -> None:
     _, client, job = trained
     items = client.list_checkpoints(job["id"])
-    assert [c["id"] for c in items] == ["checkpoint-9", "checkpoint-18", "checkpoint-27", "final"]
+    assert [c["id"] for c in items] == ["checkpoint-11", "checkpoint-22", "checkpoint-33", "final"]
     assert items[-1]["format"] == "full" and items[-1]["fine_tuned_model"] == job["fine_tuned_model"]
 
 
@@ -114,7 +114,7 @@ def test_lora_job_continues_from_the_fine_tuned_model(trained: Any, tmp_path: Pa
     assert lora["fine_tuned_model"] == f"ft:Qwen/Qwen3-0.6B:{lora_id}"
     assert "LoRA" in events(client, lora_id)[0]["message"]
     assert len(metric(client, lora_id, "val.loss")) == 1  # the uploaded validation file, once per epoch
-    assert lora["total_steps"] == 10  # all 40 rows train: nothing held out when a validation file is given
+    assert lora["total_steps"] == 12  # all 48 rows train: nothing held out when a validation file is given
     final = client.list_checkpoints(lora_id)[-1]
     assert final["id"] == "final" and final["format"] == "merged" and final["adapter"] is True
     merged = download_model(client, lora_id, tmp_path / "merged")

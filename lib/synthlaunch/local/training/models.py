@@ -52,15 +52,24 @@ def parse_aliases(items: Iterable[str] | Mapping[str, str] | None) -> dict[str, 
     return {s.strip(): t.strip() for s, t in pairs}
 
 
-def fine_tuned_id(base: str, job_id: str) -> str:
+RL_PREFIX = "rl:"
+
+
+def fine_tuned_id(base: str, job_id: str, *, kind: str = "sft") -> str:
+    """`ft:<base>:<job_id>` (SFT) or `rl:<base>:<job_id>` (RL; `base` without a previous job's prefix)."""
+    if kind == "rl":
+        from .rl_spec import base_of
+
+        return f"{RL_PREFIX}{base_of(base)}:{job_id}"
     return f"{FINE_TUNED_PREFIX}{base}:{job_id}"
 
 
 def split_fine_tuned(model_id: str) -> tuple[str, str] | None:
-    """(base, job_id) of `ft:<base>:<job_id>`, else None."""
-    if not model_id.startswith(FINE_TUNED_PREFIX):
+    """(base, job_id) of `ft:<base>:<job_id>` or `rl:<base>:<job_id>`, else None."""
+    prefix = next((p for p in (FINE_TUNED_PREFIX, RL_PREFIX) if model_id.startswith(p)), None)
+    if prefix is None:
         return None
-    base, sep, job_id = model_id[len(FINE_TUNED_PREFIX):].rpartition(":")
+    base, sep, job_id = model_id[len(prefix):].rpartition(":")
     return (base, job_id) if sep and base and job_id else None
 
 

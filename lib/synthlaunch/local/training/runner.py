@@ -31,6 +31,8 @@ from .spec import TrainSpec
 
 log = logging.getLogger("synthlaunch.local")
 CHILD_MODULE = "synthlaunch.local.training.child"
+RL_CHILD_MODULE = "synthlaunch.local.training.rl_child"
+KEYS_VARIABLE = "SYNTHLAUNCH_ENVIRONMENT_API_KEYS"  # the environment keys an RL process sends to task apps
 ACTIVE = ("queued", "running")
 #: seconds a process that reported `done` may take to exit before it is stopped
 EXIT_GRACE_SECONDS = 30.0
@@ -47,12 +49,13 @@ class Running:
     done: dict[str, Any] | None = None
     done_at: float | None = None
     stop_sent_at: float | None = None
+    inference_url: str | None = None  # RL: the training process's policy server
 
 
-def launch_command(spec_path: Path, processes: int) -> list[str]:
+def launch_command(spec_path: Path, processes: int, module: str = CHILD_MODULE) -> list[str]:
     """The command line of a job's training: one process, or `processes` under torch.distributed.run."""
     if processes <= 1:
-        return [sys.executable, "-m", CHILD_MODULE, str(spec_path)]
+        return [sys.executable, "-m", module, str(spec_path)]
     return [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={processes}",
             "-m", CHILD_MODULE, str(spec_path)]
 
@@ -71,14 +74,14 @@ def _is_our_child(pid: int) -> bool:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
         return False
-    return CHILD_MODULE.encode() in cmdline or b"torch.distributed.run" in cmdline
+    return any(m.encode() in cmdline for m in (CHILD_MODULE, RL_CHILD_MODULE)) or b"torch.distributed.run" in cmdline
 
 
 class TorchRunner:
     """Runs the SFT jobs whose `trainer` is "torch" (see the module docstring)."""
 
     def __init__(self, store: Store, data_dir: Path, *, max_jobs: int = 1, poll_seconds: float = 0.1,
-                 stop_grace_seconds: float = 5.0) -> None:
+                 stop_grace_seconds: float = 5.0, environment_api_keys: list[str] | None = None) -> None:
         if max_jobs < 1:
             raise ValueError(f"max_jobs must be at least 1, got {max_jobs}")
         self.store = store
@@ -91,6 +94,15 @@ class TorchRunner:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self.environment_api_keys = list(environment_api_keys or [])
+        #: the backend's own URL (RL jobs hand task apps `<public_url>/rl/jobs/<id>/inference/<cid>`);
+        #: RL jobs wait in the queue until the server has bound its port and set it
+        self.public_url: str | None = None
+
+    def inference_target(self, job_id: str) -> str | None:
+        """The policy server of a running RL job's training process, else None."""
+        run = self._running.get(job_id)
+        return run.inference_url if run is not None else None
 
     # -- paths ------------------------------------------------------------------------------
 
@@ -191,6 +203,11 @@ class TorchRunner:
         except (OSError, ValueError, TypeError) as exc:
             self._fail(job_id, f"cannot read the job's training spec ({job_dir / 'spec.json'}): {exc}")
             return
+        rl = spec.extra.get("kind") == "rl"
+        if rl:
+            if self.public_url is None:
+                return  # the server is not listening yet: launch on a later tick
+            spec.extra["inference_base"] = f"{self.public_url}/rl/jobs/{job_id}/inference"
         attempt = len(list(job_dir.glob("report-*.ndjson"))) + 1
         spec.report_file = str(job_dir / f"report-{attempt}.ndjson")
         resumed = job_id in self._resume or row["status"] == "running"
@@ -209,8 +226,11 @@ class TorchRunner:
         log_path = job_dir / "train.log"
         log_file = open(log_path, "ab")
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "TOKENIZERS_PARALLELISM": "false"}
+        if rl:
+            env[KEYS_VARIABLE] = "\n".join(self.environment_api_keys)
+        module = RL_CHILD_MODULE if rl else CHILD_MODULE
         try:
-            proc = subprocess.Popen(launch_command(spec_path, spec.world_size), stdout=log_file,
+            proc = subprocess.Popen(launch_command(spec_path, spec.world_size, module), stdout=log_file,
                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=job_dir, env=env,
                                     start_new_session=True)
         except OSError as exc:
@@ -226,7 +246,7 @@ class TorchRunner:
                 store.add_phase(job_id, "running")
             store.add_event(job_id, f"{p}.job.started",
                             f"training process started (pid {proc.pid}, {spec.world_size} process(es)): "
-                            f"{spec.model_id}, {spec.n_epochs} epoch(s)"
+                            f"{spec.model_id}, {spec.n_epochs} epoch(s)" + (", RL" if rl else "")
                             + (f", resuming from {Path(spec.resume_from).name}" if spec.resume_from else ""),
                             data={"pid": proc.pid, "processes": spec.world_size, "model": spec.model_id,
                                   "emulated": False, "resume_from": Path(spec.resume_from).name
@@ -278,6 +298,9 @@ class TorchRunner:
                 run.done, run.done_at = record, time.monotonic()
                 self._succeed(run.job_id, record)
                 continue
+            if kind == "inference":
+                run.inference_url = str(record.get("url"))
+                continue
             with store.tx():
                 row = store.job_row(run.job_id)
                 if row is None or row["status"] != "running":
@@ -285,21 +308,23 @@ class TorchRunner:
                 p = prefix_of(row["kind"])
                 if kind == "metric":
                     store.add_metric(run.job_id, str(record["name"]), int(record["step"]), float(record["value"]),
-                                     phase="eval" if str(record["name"]).startswith("val.") else "train")
+                                     phase="eval" if str(record["name"]).startswith(("val.", "eval.")) else "train")
                 elif kind == "progress":
                     store.update_job(run.job_id, next_step=int(record["step"]),
                                      total_steps=int(record["total_steps"]))
                     step = int(record["step"]) - 1
                     store.add_event(run.job_id, f"{p}.train.step",
-                                    f"step {step} ({step + 1}/{record['total_steps']}): "
-                                    f"train.loss={float(record['loss']):.4f}",
-                                    data={"step": step, "total_steps": record["total_steps"], "loss": record["loss"]})
+                                    str(record.get("message") or f"step {step} ({step + 1}/{record['total_steps']}): "
+                                                                  f"train.loss={float(record['loss']):.4f}"),
+                                    data={"step": step, "total_steps": record["total_steps"], "loss": record["loss"],
+                                          **(record.get("data") or {})})
                 elif kind == "started":
                     store.update_job(run.job_id, total_steps=int(record["total_steps"]))
                     resumed = int(record.get("resumed_step") or 0)
                     store.add_event(run.job_id, f"{p}.train.started",
-                                    f"training {record['total_steps']} optimizer step(s) over {record['epochs']} "
-                                    f"epoch(s)" + (f", resumed at step {resumed}" if resumed else ""),
+                                    str(record.get("message") or
+                                        f"training {record['total_steps']} optimizer step(s) over {record['epochs']} "
+                                        f"epoch(s)" + (f", resumed at step {resumed}" if resumed else "")),
                                     data={k: v for k, v in record.items() if k != "type"})
                 elif kind == "event":
                     store.add_event(run.job_id, str(record["event"]), str(record["message"]),
@@ -316,7 +341,7 @@ class TorchRunner:
             if row is None or row["status"] != "running":
                 return
             base = split_fine_tuned(row["model"])  # continuing from ft:<base>:<job> keeps <base>
-            fine_tuned = fine_tuned_id(base[0] if base else row["model"], job_id)
+            fine_tuned = fine_tuned_id(base[0] if base else row["model"], job_id, kind=row["kind"])
             loss = done.get("final_loss")
             store.update_job(job_id, fine_tuned_model=fine_tuned, next_step=int(done.get("steps") or 0))
             store.finish_job(job_id, "succeeded", event_type=f"{prefix_of(row['kind'])}.job.completed",

@@ -12,12 +12,13 @@ from typing import Any, Mapping
 from ..store import Store, new_id
 from .artifacts import list_checkpoints
 from .models import ModelUnavailable, ResolvedModel, resolve_model
+from .rl_spec import build_rl_spec, rl_model_id, total_iterations
 from .runner import TorchRunner
 from .spec import SpecError, TrainSpec, build_spec, estimate_steps, validation_file_id, world_size
 
 REAL_NOTE = "real training by the synthlaunch embedded backend (torch trainer)"
-RL_NOTE = ("RL jobs are emulated on this backend even with the torch trainer (real RL is not implemented "
-           "yet): no model is trained, metrics are synthetic and deterministic for this job body")
+RL_REAL_NOTE = ("real RL by the synthlaunch embedded backend (torch trainer): the policy is served to the task app "
+                "and trained on its rewards")
 
 
 def default_model_cache() -> Path:
@@ -70,11 +71,12 @@ class TrainingService:
 
     def __init__(self, store: Store, data_dir: Path, *, max_jobs: int = 1,
                  model_aliases: Mapping[str, str] | None = None, model_cache: Path | None = None,
-                 poll_seconds: float = 0.1) -> None:
+                 poll_seconds: float = 0.1, environment_api_keys: list[str] | None = None) -> None:
         self.store = store
         self.aliases = dict(model_aliases or {})
         self.model_cache = model_cache or default_model_cache()
-        self.runner = TorchRunner(store, data_dir, max_jobs=max_jobs, poll_seconds=poll_seconds)
+        self.runner = TorchRunner(store, data_dir, max_jobs=max_jobs, poll_seconds=poll_seconds,
+                                  environment_api_keys=environment_api_keys)
 
     def start(self) -> None:
         self.runner.start()
@@ -124,6 +126,34 @@ class TrainingService:
         data = {"model": model.requested, "trained_model": model.trained, "stand_in": model.stand_in,
                 "model_source": model.source, "lora": spec.lora, "processes": processes}
         return PreparedJob(job_id, model, spec, estimate_steps(examples, spec), message, data)
+
+    def prepare_rl(self, body: dict[str, Any]) -> PreparedJob:
+        """Resolve the RL job's model (`[model].source = "ft:…"` continues an SFT result), read the
+        config, write the job's spec (JobRefused when it cannot train)."""
+        data: dict[str, Any] = body["data"] if isinstance(body.get("data"), dict) else {}
+        requested = data.get("model") or data.get("base_model") or rl_model_id(data.get("config") or {})
+        if not isinstance(requested, str) or not requested.strip():
+            raise JobRefused("data.config.model", "no model: set [model].base or [model].source")
+        try:
+            model = self.resolve(requested)
+        except ModelUnavailable as exc:
+            raise JobRefused("model", str(exc)) from None
+        job_id = new_id("job")
+        job_dir = self.runner.job_dir(job_id)
+        try:
+            spec = build_rl_spec(body, job_id=job_id, model_path=model.path, model_id=model.trained,
+                                 builtin=model.builtin, job_dir=job_dir)
+        except SpecError as exc:
+            raise JobRefused("data.config", str(exc)) from None
+        job_dir.mkdir(parents=True, exist_ok=True)
+        spec.dump(job_dir / "spec.json")
+        rl = spec.extra["rl"]
+        stand_in = f" standing in for {model.requested} (model alias)" if model.stand_in else ""
+        message = (f"{RL_REAL_NOTE}: trains {model.trained}{stand_in}, {'LoRA' if spec.lora else 'full'}, "
+                   f"{rl['variety'].upper()}, {total_iterations(spec)} iteration(s) against {rl['task_url']}")
+        data_out = {"model": model.requested, "trained_model": model.trained, "stand_in": model.stand_in,
+                    "model_source": model.source, "lora": spec.lora, "variety": rl["variety"]}
+        return PreparedJob(job_id, model, spec, total_iterations(spec), message, data_out)
 
     def checkpoints(self, job_id: str) -> list[dict[str, Any]]:
         row = self.store.job_row(job_id)

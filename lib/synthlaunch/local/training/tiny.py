@@ -13,7 +13,10 @@ import tempfile
 from pathlib import Path
 from typing import Any, Callable
 
+from .tokenizer import TEMPLATE_VERSION
+
 SEED = 1234
+BUILD_MARKER = "synthlaunch-build.txt"
 
 
 def _qwen3_config(vocab_size: int, tokenizer: Any) -> Any:
@@ -41,6 +44,7 @@ def build_tiny_qwen3(folder: Path) -> None:
                                                pad_token_id=tokenizer.pad_token_id)
     model.save_pretrained(folder)
     tokenizer.save_pretrained(folder)
+    (folder / BUILD_MARKER).write_text(TEMPLATE_VERSION, encoding="utf-8")
 
 
 BUILTIN: dict[str, Callable[[Path], None]] = {
@@ -54,13 +58,23 @@ def builtin_ids() -> list[str]:
 
 def ensure_built(model_id: str, folder: Path) -> Path:
     """`folder` holding the built-in model `model_id`, built now if missing (atomic: a half-built
-    folder is never seen, and two jobs building at once both end with the same complete one)."""
-    if (folder / "config.json").exists():
+    folder is never seen, and two jobs building at once both end with the same complete one). A
+    folder built by an older version (another chat template) is rebuilt (same seed, same weights)."""
+    marker = folder / BUILD_MARKER
+    if (folder / "config.json").exists() and marker.is_file() \
+            and marker.read_text(encoding="utf-8").strip() == TEMPLATE_VERSION:
         return folder
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
     try:
         BUILTIN[model_id](tmp)
+        if folder.exists():  # an older build: move it aside, then put the new one in its place
+            old = Path(tempfile.mkdtemp(prefix=f".{folder.name}-old-", dir=folder.parent))
+            try:
+                os.replace(folder, old / "build")
+            except OSError:
+                pass
+            shutil.rmtree(old, ignore_errors=True)
         try:
             os.replace(tmp, folder)
         except OSError:
