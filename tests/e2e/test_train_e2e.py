@@ -114,7 +114,10 @@ def test_failed_job_exits_1_and_skips_the_next(proj, backend, task_app, tmp_path
 
 
 def test_demo_runs_both_configs(tmp_path) -> None:
-    result = run(["inv", "demo", "--step-seconds", "0.02"], REPO, user_env(tmp_path), timeout=120)
+    """The demo's plumbing (servers, keys, both configs, the summary) on the emulated trainer; the real
+    pipeline it runs by default (SFT, then RL from its result) is tests/local/rl/test_rl_job.py."""
+    result = run(["inv", "demo", "--trainer", "emulate", "--step-seconds", "0.02"], REPO, user_env(tmp_path),
+                 timeout=120)
     assert result.code == 0, result.output
     assert result.stdout.count("succeeded") >= 4  # two jobs' status lines and the summary rows
     assert "Traceback" not in result.output
