@@ -36,7 +36,7 @@ def main() -> None:
                      gradient_accumulation_steps=1, learning_rate=float(lr), warmup_steps=0.1, max_length=256,
                      assistant_only_loss=True, logging_steps=1, logging_first_step=True, save_strategy="epoch",
                      save_total_limit=3, report_to="none", disable_tqdm=True, seed=42, use_cpu=True,
-                     dataloader_num_workers=0)
+                     dataloader_num_workers=0, bf16=False)  # TRL's default is True: the job trains fp32 on a CPU
     trainer = SFTTrainer(model=model, args=args, train_dataset=dataset, processing_class=tokenizer,
                          callbacks=[StepClock()])
     trainer.train()

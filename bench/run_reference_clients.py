@@ -2,10 +2,17 @@
 `synthlaunch local.task-app`: 0.2.23 (`train --config CFG`) and 0.5.0 (`train CFG_PATH`, which reads
 events over `GET /api/{learning|rl}/jobs/{id}/events/stream`), each with the example SFT and RL
 configs. Every run must end with the job `succeeded` (the client's exit code 0, its "Final status:
-succeeded" line, and the job's status read back from the backend).
+succeeded" line, and the job's status read back from the backend). 0.2.17 (`train --config`, the
+release the wire contract was observed from) runs with `--versions 0.2.17`.
 
-    .venv/bin/python bench/run_reference_clients.py                 # both versions, SFT and RL
+    .venv/bin/python bench/run_reference_clients.py                 # 0.2.23 and 0.5.0, SFT and RL
     .venv/bin/python bench/run_reference_clients.py --versions 0.5.0 --kinds rl --keep-logs
+    .venv/bin/python bench/run_reference_clients.py --versions 0.2.17 --kinds sft --trainer torch
+
+`--trainer torch` starts the backend with `--trainer torch --model-alias
+Qwen/Qwen3-0.6B=synthlaunch/tiny-qwen3`: the SFT job (demo config, 40 examples) trains the built-in
+tiny model for real, and a run is ok only when the job also records `trainer` torch and a
+`fine_tuned_model`. The default, `--trainer emulate`, gives synthetic metrics (seconds per run).
 
 Setup (once, cached in `--ref-dir`, default `.ref/` in the repository, git-ignored): for each
 version a throwaway virtualenv `venv-<version>` gets the wheel with `--no-deps` (the clients pull in
@@ -38,16 +45,23 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 VERSIONS = ("0.2.23", "0.5.0")
+#: also runnable with --versions (0.2.17 is the release the wire contract was observed from)
+KNOWN_VERSIONS = ("0.2.17", *VERSIONS)
 KINDS = ("sft", "rl")
 #: what `synth-ai train` imports on its way to a job, per version (found by running it; the wheel's
 #: own dependency list is far larger). click < 8.2 for 0.2.23, as its metadata asks.
 TRAIN_IMPORTS = {
+    "0.2.17": ["click>=8.1.7,<8.2", "requests", "python-dotenv", "rich", "pydantic>=2", "tomli_w", "httpx",
+               "aiohttp", "uvicorn", "fastapi", "pynacl"],
     "0.2.23": ["click>=8.1.7,<8.2", "requests", "python-dotenv", "rich", "pydantic>=2", "tomli_w", "httpx",
                "aiohttp", "uvicorn", "fastapi", "pynacl", "modal<2", "libsql", "sqlalchemy>=2"],
     "0.5.0": ["click", "requests", "python-dotenv", "rich", "pydantic>=2", "tomli_w", "httpx", "aiohttp",
               "uvicorn", "fastapi", "pynacl"],
 }
 EXIT_CANNOT_INSTALL = 3
+#: --trainer torch: SFT jobs train for real; no Qwen weights here, so the hosted id the demo config
+#: names trains the built-in tiny model instead
+TORCH_BACKEND_ARGS = ["--trainer", "torch", "--model-alias", "Qwen/Qwen3-0.6B=synthlaunch/tiny-qwen3"]
 
 
 class CannotInstall(Exception):
@@ -102,7 +116,7 @@ def _synthlaunch() -> list[str]:
 class Servers:
     """`synthlaunch local.backend` and `local.task-app` as subprocesses on free ports."""
 
-    def __init__(self, workdir: Path, step_seconds: float) -> None:
+    def __init__(self, workdir: Path, step_seconds: float, trainer: str = "emulate") -> None:
         self.api_key = "sk_ref_" + secrets.token_hex(16)
         self.env_key = "env_ref_" + secrets.token_hex(16)
         env = {k: v for k, v in os.environ.items() if not k.startswith(("SYNTH_", "BACKEND_", "ENVIRONMENT_"))}
@@ -111,7 +125,8 @@ class Servers:
         self.task_app_log = workdir / "task-app.log"
         self.backend = subprocess.Popen(
             [*_synthlaunch(), "local.backend", "--port", "0", "--data-dir", str(workdir / "data"),
-             "--step-seconds", str(step_seconds), "--log-requests"],
+             "--step-seconds", str(step_seconds), "--log-requests",
+             *(TORCH_BACKEND_ARGS if trainer == "torch" else ["--trainer", "emulate"])],
             stdout=open(self.backend_log, "w"), stderr=subprocess.STDOUT, env=env)
         self.task_app = subprocess.Popen([*_synthlaunch(), "local.task-app", "--port", "0"],
                                          stdout=open(self.task_app_log, "w"), stderr=subprocess.STDOUT, env=env)
@@ -128,11 +143,11 @@ class Servers:
             time.sleep(0.1)
         raise RuntimeError(f"a server did not start: {log.read_text()[-500:]}")
 
-    def job_status(self, job_id: str) -> str | None:
+    def job(self, job_id: str) -> dict:
         req = urllib.request.Request(f"{self.backend_url}/api/learning/jobs/{job_id}",
                                      headers={"Authorization": f"Bearer {self.api_key}"})
         with urllib.request.urlopen(req, timeout=30) as resp:
-            return json.loads(resp.read()).get("status")
+            return json.loads(resp.read())
 
     def stop(self) -> None:
         for proc in (self.backend, self.task_app):
@@ -150,7 +165,8 @@ class Servers:
                     proc.wait()
 
 
-def run_client(exe: Path, version: str, kind: str, servers: Servers, workdir: Path, timeout: float) -> dict:
+def run_client(exe: Path, version: str, kind: str, servers: Servers, workdir: Path, timeout: float,
+               trainer: str = "emulate") -> dict:
     env_file = workdir / "client.env"
     env_file.write_text(f"SYNTH_API_KEY={servers.api_key}\nENVIRONMENT_API_KEY={servers.env_key}\n"
                         f"TASK_APP_URL={servers.task_url}\n")
@@ -175,12 +191,16 @@ def run_client(exe: Path, version: str, kind: str, servers: Servers, workdir: Pa
     except subprocess.TimeoutExpired as exc:
         output, code = f"{exc.stdout or ''}{exc.stderr or ''}\n(timed out)", None
     ids = re.findall(r'"job_id":\s*"(job_[0-9a-f]+)"', output)
-    status = servers.job_status(ids[-1]) if ids else None
+    job = servers.job(ids[-1]) if ids else {}
+    status = job.get("status")
     ok = code == 0 and "Final status: succeeded" in output and status == "succeeded"
+    if trainer == "torch" and kind == "sft":  # trained for real: the job names the model it produced
+        ok = ok and job.get("trainer") == "torch" and bool(job.get("fine_tuned_model"))
     (workdir / f"client-{version}-{kind}.log").write_text(output.replace(servers.api_key, "<SYNTH_API_KEY>")
                                                           .replace(servers.env_key, "<ENVIRONMENT_API_KEY>"))
     return {"version": version, "kind": kind, "exit_code": code, "job_id": ids[-1] if ids else None,
-            "backend_status": status, "ok": ok, "seconds": round(time.monotonic() - started, 1)}
+            "backend_status": status, "trainer": job.get("trainer"), "fine_tuned_model": job.get("fine_tuned_model"),
+            "ok": ok, "seconds": round(time.monotonic() - started, 1)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -190,34 +210,40 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ref-dir", type=Path, default=REPO / ".ref")
     parser.add_argument("--offline", action="store_true", help="install from cached wheels only (exit 3 if not)")
     parser.add_argument("--step-seconds", type=float, default=0.05)
+    parser.add_argument("--trainer", choices=("emulate", "torch"), default="emulate",
+                        help="the backend's trainer; torch trains SFT jobs for real (tiny model via --model-alias)")
     parser.add_argument("--timeout", type=float, default=180.0, help="--poll-timeout given to the clients")
     parser.add_argument("--keep-logs", action="store_true", help="keep the work folder (logs) and print its path")
     parser.add_argument("--json", action="store_true", help="print the results as one JSON document")
     args = parser.parse_args(argv)
     versions = [v for v in args.versions.split(",") if v]
     kinds = [k for k in args.kinds.split(",") if k]
+    if set(versions) - set(KNOWN_VERSIONS) or set(kinds) - set(KINDS):
+        parser.error(f"versions are among {', '.join(KNOWN_VERSIONS)}; kinds among {', '.join(KINDS)}")
     try:
         exes = {v: client_venv(v, args.ref_dir, offline=args.offline) for v in versions}
     except CannotInstall as exc:
         print(f"cannot install the reference clients: {exc}", file=sys.stderr)
         return EXIT_CANNOT_INSTALL
     workdir = Path(tempfile.mkdtemp(prefix="synthlaunch-refclients-"))
-    servers = Servers(workdir, args.step_seconds)
+    servers = Servers(workdir, args.step_seconds, args.trainer)
     results = []
     try:
         for version in versions:
             for kind in kinds:
-                results.append(run_client(exes[version], version, kind, servers, workdir, args.timeout))
+                results.append(run_client(exes[version], version, kind, servers, workdir, args.timeout,
+                                          args.trainer))
     finally:
         servers.stop()
     streams = sum(1 for line in servers.backend_log.read_text().splitlines() if "/events/stream " in line)
     if args.json:
         print(json.dumps({"results": results, "event_stream_requests": streams, "workdir": str(workdir)}))
     else:
-        print(f"{'client':<14} {'kind':<4} {'exit':>4}  {'backend status':<14} {'seconds':>7}  result")
+        print(f"{'client':<14} {'kind':<4} {'exit':>4}  {'backend status':<14} {'seconds':>7}  result  trainer")
         for r in results:
             print(f"synth-ai {r['version']:<5} {r['kind']:<4} {r['exit_code']!s:>4}  {r['backend_status']!s:<14} "
-                  f"{r['seconds']:>7}  {'ok' if r['ok'] else 'FAILED'}")
+                  f"{r['seconds']:>7}  {'ok' if r['ok'] else 'FAILED'}  {r['trainer']}"
+                  + (f" -> {r['fine_tuned_model']}" if r["fine_tuned_model"] else ""))
         print(f"event stream requests served: {streams}")
     if args.keep_logs or not all(r["ok"] for r in results):
         print(f"logs: {workdir}", file=sys.stderr)
