@@ -4,13 +4,12 @@ the torch trainer (tests that need them are skipped without the `train` extra)."
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import pytest
 
 from synthlaunch.local.training import missing_packages
 from tests.support.backend import TERMINAL, wait_for
-from tests.support.servers import Backend
 
 TINY = "synthlaunch/tiny-qwen3"
 NEEDS_TORCH = ["test_policy_server.py", "test_rl_job.py", "test_sdk_task_app.py"]
@@ -20,31 +19,10 @@ if missing_packages():
 
 
 @pytest.fixture(scope="session")
-def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("models")
-
-
-@pytest.fixture(scope="session")
 def tiny_folder(model_cache: Path) -> Path:
     from synthlaunch.local.training.tiny import ensure_built
 
     return ensure_built(TINY, model_cache / TINY.replace("/", "--"))
-
-
-@pytest.fixture
-def torch_backend(tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> Iterator[Callable[..., Backend]]:
-    started: list[Backend] = []
-
-    def make(**more: Any) -> Backend:
-        more.setdefault("data_dir", tmp_path_factory.mktemp("backend"))
-        server = Backend(trainer="torch", model_cache=model_cache, step_seconds=0.01, **more)
-        server.start()
-        started.append(server)
-        return server
-
-    yield make
-    for server in started:
-        server.stop()
 
 
 def rl_config(task_url: str, *, model: str = TINY, iterations: int = 2, group_size: int = 4, seeds: int = 2,

@@ -4,13 +4,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable, Iterator
-
-import pytest
+from typing import Any
 
 from synthlaunch.local.training import missing_packages
 from tests.support.backend import TERMINAL, wait_file_ready, wait_for
-from tests.support.servers import Backend as BackendServer
 
 DEMO = Path(__file__).resolve().parents[3] / "configs" / "datasets" / "demo.jsonl"
 TINY = "synthlaunch/tiny-qwen3"
@@ -21,29 +18,6 @@ FAST_HP = {"n_epochs": 3, "per_device_batch": 4, "gradient_accumulation_steps": 
 
 if missing_packages():  # without the `train` extra these tests are not collected
     collect_ignore_glob = ["test_*.py"]
-
-
-@pytest.fixture(scope="session")
-def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("models")
-
-
-@pytest.fixture
-def torch_backend(tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> Iterator[Callable[..., BackendServer]]:
-    """A factory of started backends with the torch trainer, stopped at the end of the test."""
-    started: list[BackendServer] = []
-
-    def make(**more: Any) -> BackendServer:
-        more.setdefault("data_dir", tmp_path_factory.mktemp("backend"))
-        server = BackendServer(trainer="torch", model_cache=model_cache,
-                               step_seconds=0.01, **more)
-        server.start()
-        started.append(server)
-        return server
-
-    yield make
-    for server in started:
-        server.stop()
 
 
 def upload(client: Any, path: Path = DEMO) -> str:
