@@ -8,23 +8,13 @@ import shutil
 import pytest
 
 from tests.support.cli import REPO, project, run, write_env
+from tests.support.configs import SFT_MIN
 from tests.support.env import user_env
 
 pytestmark = pytest.mark.timeout(180)
 
-BROKEN = """\
-[algorithm]
-type = "offline"
-method = "sft"
-variety = "fft"
-
-[job]
-model = "Qwen/Qwen3-0.6B"
-data = "../datasets/demo.jsonl"
-
-[hyperparameters]
-n_epochs = 0
-"""
+#: a valid SFT config but for n_epochs = 0 (the dataset path as seen from configs/sft/)
+BROKEN = SFT_MIN.replace('data = "train.jsonl"', 'data = "../datasets/demo.jsonl"') + "\n[hyperparameters]\nn_epochs = 0\n"
 
 
 @pytest.fixture
