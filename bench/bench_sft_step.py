@@ -74,7 +74,7 @@ def run_job(server, epochs: int) -> dict[str, float]:  # noqa: ANN001
         time.sleep(0.02)
     body = {"model": "synthlaunch/tiny-qwen3", "training_file_id": record["id"], "training_type": "sft_offline",
             "hyperparameters": {"n_epochs": epochs, "per_device_batch": BATCH, "gradient_accumulation_steps": 1,
-                                "sequence_length": 256, "learning_rate": LR, "warmup_ratio": 0.1},
+                                "sequence_length": 512, "learning_rate": LR, "warmup_ratio": 0.1},
             "metadata": {"effective_config": {"training": {"mode": "full_finetune"}}}}
     job = client.create_sft_job(body, idempotency_key=f"bench-{time.time()}")
     client.start_sft_job(job["id"])

@@ -31,9 +31,12 @@ def main() -> None:
 
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
     model = AutoModelForCausalLM.from_pretrained(model_dir)
-    dataset = load_dataset("json", data_files=data, split="train").select_columns(["messages"])
+    dataset = load_dataset("json", data_files=data, split="train")
+    # the same rows as the job trains on: the conversation and, where a line has them, its tool schemas
+    # (the chat template renders them into the prompt, so they count in every step's sequence length)
+    dataset = dataset.select_columns([c for c in ("messages", "tools") if c in dataset.column_names])
     args = SFTConfig(output_dir=out_dir, num_train_epochs=int(epochs), per_device_train_batch_size=int(batch),
-                     gradient_accumulation_steps=1, learning_rate=float(lr), warmup_steps=0.1, max_length=256,
+                     gradient_accumulation_steps=1, learning_rate=float(lr), warmup_steps=0.1, max_length=512,
                      assistant_only_loss=True, logging_steps=1, logging_first_step=True, save_strategy="epoch",
                      save_total_limit=3, report_to="none", disable_tqdm=True, seed=42, use_cpu=True,
                      dataloader_num_workers=0, bf16=False)  # TRL's default is True: the job trains fp32 on a CPU
