@@ -13,8 +13,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -22,7 +20,7 @@ from pathlib import Path
 import pexpect
 import pyte
 
-from _ports import free_port, wait_port  # bench/ is the script's folder: on sys.path
+from _servers import local_servers  # bench/ is the script's folder: on sys.path
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = str(Path(sys.executable).parent / "synthlaunch")
@@ -60,28 +58,18 @@ def main() -> None:
     env.update(SYNTH_API_KEY="sk_capture_" + "d4" * 12, ENVIRONMENT_API_KEY="sk_env_" + "e5" * 12,
                SYNTHLAUNCH_STATE_DIR=str(work / "state"), SYNTHLAUNCH_CACHE_DIR=str(work / "cache"),
                TERM="xterm-256color")
-    bport, tport = free_port(), free_port()
-    servers = [subprocess.Popen([BIN, "local.backend", "--port", str(bport), "--data-dir", str(work / "data"),
-                                 "--step-seconds", "0.1"], cwd=work, env=env, stdin=subprocess.DEVNULL,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL),
-               subprocess.Popen([BIN, "local.task-app", "--port", str(tport)], cwd=work, env=env,
-                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
     try:
-        wait_port(bport)
-        wait_port(tport)
-        common = ["--backend", f"http://127.0.0.1:{bport}", "--stream-format", "chart", "--yes",
-                  "--poll-interval", "0.5"]
-        for kind, extra in (("rl", ["--task-url", f"http://127.0.0.1:{tport}"]), ("sft", [])):
-            for cols, rows in SIZES:
-                code, screen = capture(["train", f"configs/{kind}/demo.toml", *common, *extra], work, env, cols,
-                                       rows)
-                print(f"── {kind.upper()} at {cols}×{rows} (exit {code}) " + "─" * max(0, cols - 30))
-                print("\n".join(screen))
-                print("─" * cols)
+        with local_servers(BIN, work, env, step_seconds=0.1) as (bport, tport):
+            common = ["--backend", f"http://127.0.0.1:{bport}", "--stream-format", "chart", "--yes",
+                      "--poll-interval", "0.5"]
+            for kind, extra in (("rl", ["--task-url", f"http://127.0.0.1:{tport}"]), ("sft", [])):
+                for cols, rows in SIZES:
+                    code, screen = capture(["train", f"configs/{kind}/demo.toml", *common, *extra], work, env, cols,
+                                           rows)
+                    print(f"── {kind.upper()} at {cols}×{rows} (exit {code}) " + "─" * max(0, cols - 30))
+                    print("\n".join(screen))
+                    print("─" * cols)
     finally:
-        for server in servers:
-            server.send_signal(signal.SIGINT)
-            server.wait(timeout=30)
         shutil.rmtree(work, ignore_errors=True)
 
 

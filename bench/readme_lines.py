@@ -18,7 +18,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from _ports import free_port, wait_port  # bench/ is the script's folder: on sys.path
+from _servers import free_port, local_servers, wait_port  # bench/ is the script's folder: on sys.path
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = str(Path(sys.executable).parent / "synthlaunch")
@@ -48,45 +48,35 @@ def main() -> None:
     env.update(SYNTH_API_KEY="sk_bench_" + "a1" * 16, ENVIRONMENT_API_KEY="sk_env_" + "b2" * 16,
                SYNTHLAUNCH_STATE_DIR=str(work / "state"), SYNTHLAUNCH_CACHE_DIR=str(work / "cache"),
                COLUMNS="100")
-    bport, tport = free_port(), free_port()
-    servers = [subprocess.Popen([BIN, "local.backend", "--port", str(bport), "--data-dir", str(work / "data"),
-                                 "--step-seconds", "0.05"], cwd=work, env=env, stdin=subprocess.DEVNULL,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL),
-               subprocess.Popen([BIN, "local.task-app", "--port", str(tport)], cwd=work, env=env,
-                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
     results: list[tuple[str, str]] = []
     try:
-        wait_port(bport)
-        wait_port(tport)
-        env["BACKEND_BASE_URL"] = f"http://127.0.0.1:{bport}"
-        task = f"http://127.0.0.1:{tport}"
-        text = run(["train", "--config", "configs/sft/demo.toml", "--no-poll"], work, env)
-        results.append(("train --config configs/sft/demo.toml --no-poll", text))
-        job = re.search(r"job id:\s*(\S+)", text) or re.search(r"started job (\S+)", text)
-        job_id = job.group(1) if job else "job_123"
-        examples = [
-            ["train", "--config", "configs/rl/demo.toml", "--task-url", task],
-            ["train", "--config", "configs/sft/demo.toml", "--examples", "20", "--stream-format", "chart"],
-            ["preflight", "--task-url", task],
-            ["validate", "--config", "configs/rl/demo.toml", "--json"],
-            ["upload-dataset", "configs/datasets/demo.jsonl", "--examples", "10"],
-            ["stream", "--job-id", job_id, "--stream-format", "chart"],
-            ["jobs", "--status", "running", "--limit", "10"],
-            ["cancel", job_id],
-            ["demo"],
-        ]
-        for args in examples:
-            results.append((" ".join(args), run(args, work, env)))
-        port = free_port()
-        results.append(("local.backend --port N", serve_briefly(
-            ["local.backend", "--port", str(port), "--data-dir", str(work / "data2")], port, work, env)))
-        port = free_port()
-        results.append(("local.task-app --port N", serve_briefly(["local.task-app", "--port", str(port)],
-                                                                   port, work, env)))
+        with local_servers(BIN, work, env, step_seconds=0.05) as (bport, tport):
+            env["BACKEND_BASE_URL"] = f"http://127.0.0.1:{bport}"
+            task = f"http://127.0.0.1:{tport}"
+            text = run(["train", "--config", "configs/sft/demo.toml", "--no-poll"], work, env)
+            results.append(("train --config configs/sft/demo.toml --no-poll", text))
+            job = re.search(r"job id:\s*(\S+)", text) or re.search(r"started job (\S+)", text)
+            job_id = job.group(1) if job else "job_123"
+            examples = [
+                ["train", "--config", "configs/rl/demo.toml", "--task-url", task],
+                ["train", "--config", "configs/sft/demo.toml", "--examples", "20", "--stream-format", "chart"],
+                ["preflight", "--task-url", task],
+                ["validate", "--config", "configs/rl/demo.toml", "--json"],
+                ["upload-dataset", "configs/datasets/demo.jsonl", "--examples", "10"],
+                ["stream", "--job-id", job_id, "--stream-format", "chart"],
+                ["jobs", "--status", "running", "--limit", "10"],
+                ["cancel", job_id],
+                ["demo"],
+            ]
+            for args in examples:
+                results.append((" ".join(args), run(args, work, env)))
+            port = free_port()
+            results.append(("local.backend --port N", serve_briefly(
+                ["local.backend", "--port", str(port), "--data-dir", str(work / "data2")], port, work, env)))
+            port = free_port()
+            results.append(("local.task-app --port N", serve_briefly(["local.task-app", "--port", str(port)],
+                                                                       port, work, env)))
     finally:
-        for server in servers:
-            server.send_signal(signal.SIGINT)
-            server.wait(timeout=30)
         shutil.rmtree(work, ignore_errors=True)
     total = 0
     for name, text in results:
